@@ -1,0 +1,3 @@
+"""Attunely: strengths-based video feedback for family-support practitioners."""
+
+__version__ = "0.1.0"

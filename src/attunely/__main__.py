@@ -1,0 +1,3 @@
+from attunely.cli import main
+
+main()

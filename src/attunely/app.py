@@ -1,0 +1,69 @@
+"""Build the web application and wire its parts together."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from attunely import __version__
+from attunely.config import Settings, ensure_data_dir, get_settings, read_secret
+from attunely.db import make_engine, make_session_factory
+from attunely.policy import Action, Actor
+from attunely.web import errors as web_errors
+from attunely.web.deps import allow
+from attunely.web.security import SecurityHeaders
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Create the app for the given settings (default: from the environment)."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+    ensure_data_dir(settings)
+    engine = make_engine(settings)
+    app = FastAPI(
+        title="Attunely",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        description="Strengths-based video feedback for family-support practitioners.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.master_key = read_secret(settings.keys_dir, "master")
+
+    from attunely.accounts import api as accounts_api
+    from attunely.accounts import pages as accounts_pages
+    from attunely.audit import api as audit_api
+    from attunely.audit import pages as audit_pages
+    from attunely.auth import api as auth_api
+    from attunely.auth import pages as auth_pages
+    from attunely.cases import api as cases_api
+    from attunely.cases import pages as cases_pages
+
+    for module in (auth_api, accounts_api, cases_api, audit_api):
+        app.include_router(module.router, prefix="/api")
+    for module in (auth_pages, cases_pages, accounts_pages, audit_pages):
+        app.include_router(module.router)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi(_actor: Annotated[Actor, allow(Action.PUBLIC_PAGE)]) -> dict[str, Any]:
+        """Return the API's OpenAPI document."""
+        return app.openapi()
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz(_actor: Annotated[Actor, allow(Action.PUBLIC_PAGE)]) -> dict[str, str]:
+        """Say the app is up."""
+        return {"status": "ok", "version": __version__}
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    web_errors.install(app)
+    app.add_middleware(SecurityHeaders)
+    return app

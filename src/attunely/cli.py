@@ -1,0 +1,345 @@
+"""The `attunely` command: serve, seed, migrate and administer from the server's shell.
+
+Administrative commands act as a named local operator (`--operator`, default: the
+login name) and are checked by the policy and written to the audit trail like web actions.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from attunely import __version__
+from attunely.config import Settings, get_settings
+from attunely.db import make_engine, make_session_factory, unit_of_work
+from attunely.errors import AttunelyError, ConfigurationError
+from attunely.policy import Action, Actor, local_operator
+
+app = typer.Typer(
+    help="Attunely: strengths-based video feedback.", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+team_app = typer.Typer(help="Teams.", no_args_is_help=True)
+case_app = typer.Typer(help="Family cases.", no_args_is_help=True)
+person_app = typer.Typer(help="People in a case.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+for sub, name in (
+    (db_app, "db"),
+    (user_app, "user"),
+    (team_app, "team"),
+    (case_app, "case"),
+    (person_app, "person"),
+    (audit_app, "audit"),
+):
+    app.add_typer(sub, name=name)
+
+T = TypeVar("T")
+_state: dict[str, str] = {}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"attunely {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ATTUNELY_OPERATOR", help="Name recorded in the audit trail for this command."
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Attunely: strengths-based video feedback for family-support practitioners."""
+    _state["operator"] = (operator or getpass.getuser() or "operator").strip()[:60]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _run(fn: Callable[[], T]) -> T:
+    """Run a command body, turning known errors into one clear line and an exit status."""
+    try:
+        return fn()
+    except ValidationError as exc:
+        from attunely.web.errors import describe_validation
+
+        raise _fail(describe_validation(exc)[0]) from None
+    except AttunelyError as exc:
+        raise _fail(exc.message) from None
+
+
+def _operator() -> Actor:
+    return local_operator(_state.get("operator") or getpass.getuser())
+
+
+@contextmanager
+def _session(settings: Settings | None = None) -> Iterator[Session]:
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+    try:
+        from attunely.db import current_revision, head_revision
+
+        if current_revision(engine) != head_revision():
+            raise ConfigurationError("the database is not up to date; run `attunely db upgrade`")
+        with unit_of_work(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Start the web application."""
+    import uvicorn
+
+    from attunely.app import create_app
+
+    settings = get_settings()
+    application = _run(lambda: create_app(settings))
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    typer.echo(f"Attunely {__version__} at http://{bind_host}:{bind_port}  (Ctrl+C stops it)")
+    uvicorn.run(
+        application,
+        host=bind_host,
+        port=bind_port,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+@app.command()
+def demo() -> None:
+    """Seed a demo organisation, one user per role and a demo case (demo use only)."""
+    from attunely import demo as demo_data
+
+    def body() -> None:
+        with _session() as db:
+            created = demo_data.seed(db, actor=_operator(), settings=get_settings())
+        typer.echo(demo_data.describe(created))
+
+    _run(body)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Create or migrate the database to the newest schema."""
+    from attunely.db import upgrade
+
+    _run(lambda: upgrade(get_settings(), revision))
+    typer.echo("database is up to date")
+
+
+@team_app.command("create")
+def team_create(name: Annotated[str, typer.Argument(help="Team name.")]) -> None:
+    """Create a team (and the organisation, on first use)."""
+    from attunely.accounts import service
+    from attunely.accounts.schemas import TeamCreate
+
+    def body() -> None:
+        with _session() as db:
+            team = service.create_team(
+                db,
+                actor=_operator(),
+                data=TeamCreate(name=name),
+                organisation_name=get_settings().organisation_name,
+            )
+            typer.echo(team.id)
+
+    _run(body)
+
+
+@user_app.command("create")
+def user_create(
+    username: Annotated[str, typer.Option(help="Sign-in name (lower case).")],
+    name: Annotated[str, typer.Option(help="Full name shown to colleagues.")],
+    role: Annotated[list[str], typer.Option(help="Role; repeat for several.")],
+    team: Annotated[list[str] | None, typer.Option(help="Team name or id; repeatable.")] = None,
+    manages: Annotated[bool, typer.Option(help="The user manages these teams.")] = False,
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a staff account."""
+    from attunely.accounts import service
+    from attunely.accounts.schemas import UserCreate
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    def body() -> None:
+        data = UserCreate.model_validate(
+            {
+                "username": username,
+                "display_name": name,
+                "password": password,
+                "roles": role,
+                "teams": team or [],
+                "manages_teams": manages,
+            }
+        )
+        with _session() as db:
+            user = service.create_user(
+                db, actor=_operator(), data=data, organisation_name=get_settings().organisation_name
+            )
+            typer.echo(user.id)
+
+    _run(body)
+
+
+def _user_id(db: Session, username: str | None) -> str | None:
+    from attunely.accounts.service import find_user_by_username
+    from attunely.errors import NotFound
+
+    if not username:
+        return None
+    user = find_user_by_username(db, username=username)
+    if user is None:
+        raise NotFound(f"no user called {username!r}")
+    return user.id
+
+
+@case_app.command("create")
+def case_create(
+    ref: Annotated[str, typer.Option(help="Pseudonymous case reference.")],
+    programme: Annotated[
+        str, typer.Option(help="VIG, VIPP-SD, Minding the Baby, New Orleans Model or other.")
+    ],
+    team: Annotated[str | None, typer.Option(help="Team name or id.")] = None,
+    guider: Annotated[str | None, typer.Option(help="Guider's username.")] = None,
+    supervisor: Annotated[str | None, typer.Option(help="Supervisor's username.")] = None,
+) -> None:
+    """Open a case and print its id."""
+    from attunely.accounts.service import find_team
+    from attunely.cases import service
+    from attunely.cases.schemas import CaseCreate
+
+    def body() -> None:
+        with _session() as db:
+            team_id = find_team(db, name_or_id=team).id if team else None
+            data = CaseCreate.model_validate(
+                {
+                    "reference": ref,
+                    "programme": programme,
+                    "team_id": team_id,
+                    "guider_id": _user_id(db, guider),
+                    "supervisor_id": _user_id(db, supervisor),
+                }
+            )
+            case = service.create_case(db, actor=_operator(), data=data)
+            typer.echo(case.id)
+
+    _run(body)
+
+
+@case_app.command("show")
+def case_show(ref: Annotated[str, typer.Option(help="Case reference.")]) -> None:
+    """Print a case as JSON."""
+    from attunely.cases import service
+
+    def body() -> None:
+        with _session() as db:
+            actor = _operator()
+            case = service.find_by_reference(db, actor=actor, reference=ref)
+            case = service.view_case(db, actor=actor, case_id=case.id)
+            typer.echo(service.to_read(case).model_dump_json(indent=2))
+
+    _run(body)
+
+
+@person_app.command("add")
+def person_add(
+    case: Annotated[str, typer.Option(help="Case reference.")],
+    kind: Annotated[str, typer.Option(help="caregiver or child.")],
+    name: Annotated[str, typer.Option(help="Name as the family uses it.")],
+    born: Annotated[str | None, typer.Option(help="Date of birth, YYYY-MM-DD.")] = None,
+    parental_responsibility: Annotated[
+        bool,
+        typer.Option(
+            "--parental-responsibility", help="The caregiver has parental responsibility."
+        ),
+    ] = False,
+) -> None:
+    """Add a caregiver or child to a case and print the person's id."""
+    from attunely.cases import service
+    from attunely.cases.schemas import PersonCreate
+
+    def body() -> None:
+        with _session() as db:
+            actor = _operator()
+            found = service.find_by_reference(db, actor=actor, reference=case)
+            data = PersonCreate.model_validate(
+                {
+                    "kind": kind,
+                    "display_name": name,
+                    "born": born,
+                    "parental_responsibility": parental_responsibility,
+                }
+            )
+            person = service.add_person(db, actor=actor, case_id=found.id, data=data)
+            typer.echo(person.id)
+
+    _run(body)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Recompute the audit hash chain; exit 1 naming the first broken entry."""
+    from attunely.audit import service
+    from attunely.guard import require
+
+    def body() -> Any:
+        with _session() as db:
+            actor = _operator()
+            require(db, actor=actor, action=Action.AUDIT_VERIFY, object_type="audit")
+            report = service.verify(db)
+            service.record(
+                db,
+                actor=actor,
+                action="audit.verify",
+                object_type="audit",
+                object_id="-",
+                purpose="governance",
+                outcome="success" if report.ok else "failure",
+            )
+            return report
+
+    report = _run(body)
+    if as_json:
+        typer.echo(json.dumps(report.__dict__, indent=2))
+    elif report.ok:
+        typer.echo(f"ok: {report.checked} entries verify; head {report.head_hash}")
+    if not report.ok:
+        typer.echo(f"BROKEN at entry {report.first_broken}: {report.problem}", err=True)
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

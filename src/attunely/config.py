@@ -1,0 +1,103 @@
+"""Settings from `ATTUNELY_*` environment variables, and the secrets kept in the data directory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from attunely.errors import ConfigurationError
+
+
+class Settings(BaseSettings):
+    """Every setting the application reads. Change them with `ATTUNELY_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="ATTUNELY_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"))
+    database_url: str | None = None
+    organisation_name: str = "Family Support Service"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cookie_secure: bool = True
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    mfa_issuer: str = "Attunely"
+    log_level: str = "INFO"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Accept the common short forms and use the psycopg 3 driver for them.
+            if url.startswith("postgres://"):
+                url = "postgresql://" + url[len("postgres://") :]
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{self.resolved_data_dir / 'attunely.db'}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.resolved_data_dir / "keys"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.resolved_data_dir / "tmp"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    """Forget cached settings (tests change the environment between apps)."""
+    get_settings.cache_clear()
+    read_secret.cache_clear()
+
+
+def ensure_data_dir(settings: Settings) -> Path:
+    """Create the data directory tree with owner-only permissions and return it."""
+    root = settings.resolved_data_dir
+    try:
+        for path in (root, settings.keys_dir, settings.tmp_dir):
+            path.mkdir(parents=True, exist_ok=True)
+            os.chmod(path, 0o700)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot use data directory {root}: {exc.strerror}") from exc
+    return root
+
+
+@lru_cache
+def read_secret(keys_dir: Path, name: str, size: int = 32) -> bytes:
+    """Return the named secret, generating it on first use as an owner-only file."""
+    path = keys_dir / f"{name}.key"
+    if not path.exists():
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(keys_dir, 0o700)
+        # O_EXCL: two processes starting at once must not both write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(size))
+                handle.flush()
+                os.fsync(handle.fileno())
+    data = path.read_bytes()
+    if len(data) != size:
+        raise ConfigurationError(f"secret file {path.name} is damaged (wrong length)")
+    return data

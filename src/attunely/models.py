@@ -1,0 +1,11 @@
+"""Import every table so the metadata is complete (for Alembic and the tests)."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    """Import each feature's models module."""
+    from attunely.accounts import models as _accounts  # noqa: F401
+    from attunely.audit import models as _audit  # noqa: F401
+    from attunely.auth import models as _auth  # noqa: F401
+    from attunely.cases import models as _cases  # noqa: F401
