@@ -118,6 +118,7 @@ class World:
         )
         assert response.status_code == 200, response.text
         body = response.json()
+        client.headers["X-CSRF-Token"] = body["csrf_token"]
         if body["mfa_step"] == "verify":
             response = client.post("/api/session/mfa", json={"code": self.code_for(user)})
             assert response.status_code == 200, response.text

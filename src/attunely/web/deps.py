@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -52,15 +53,45 @@ def get_db(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Plain facts about the signed-in user for rendering pages.
+
+    A snapshot, not ORM objects: error pages render after the request's session is gone.
+    """
+
+    user_id: str
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    totp_enabled: bool
+    csrf_token: str
+    mfa_pending: bool
+
+
 def get_current_session(
     request: Request, db: SessionDep, settings: SettingsDep
 ) -> CurrentSession | None:
     """Return the signed-in session for the request's cookie, if any."""
     if not hasattr(request.state, "current_session"):
         token = request.cookies.get(SESSION_COOKIE)
-        request.state.current_session = auth.resolve(db, token=token, settings=settings)
-    current: CurrentSession | None = request.state.current_session
-    return current
+        current = auth.resolve(db, token=token, settings=settings)
+        request.state.current_session = current
+        request.state.viewer = (
+            Viewer(
+                user_id=current.user.id,
+                username=current.user.username,
+                display_name=current.user.display_name,
+                roles=frozenset(r.role for r in current.user.roles),
+                totp_enabled=current.user.totp_enabled,
+                csrf_token=current.session.csrf_token,
+                mfa_pending=auth.mfa_step_for(current.user, current.session) is not None,
+            )
+            if current
+            else None
+        )
+    found: CurrentSession | None = request.state.current_session
+    return found
 
 
 OptionalSession = Annotated[CurrentSession | None, Depends(get_current_session)]

@@ -11,9 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from attunely import __version__
-from attunely.auth.service import CurrentSession, mfa_step_for
 from attunely.policy import ROLE_LABELS, Role
-from attunely.web.deps import PRE_CSRF_COOKIE
+from attunely.web.deps import PRE_CSRF_COOKIE, Viewer
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.globals["version"] = __version__
@@ -39,27 +38,25 @@ def render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render a page; pages for signed-out visitors get a pre-sign-in anti-forgery cookie."""
-    current: CurrentSession | None = getattr(request.state, "current_session", None)
+    viewer: Viewer | None = getattr(request.state, "viewer", None)
     new_pre_token: str | None = None
-    if current is not None:
-        csrf = current.session.csrf_token
+    if viewer is not None:
+        csrf = viewer.csrf_token
     else:
         csrf = request.cookies.get(PRE_CSRF_COOKIE) or ""
         if not csrf:
             new_pre_token = secrets.token_urlsafe(32)
             csrf = new_pre_token
-    roles = {r.role for r in current.user.roles} if current else set()
+    roles = set(viewer.roles) if viewer else set()
     full = {
         "request": request,
-        "current": current,
-        "user": current.user if current else None,
+        "user": viewer,
         "roles": roles,
         "is_manager": str(Role.MANAGER) in roles,
         "is_admin": str(Role.ADMIN) in roles,
         "is_dpo": str(Role.DPO) in roles,
         "csrf_token": csrf,
-        "mfa_pending": current is not None
-        and mfa_step_for(current.user, current.session) is not None,
+        "mfa_pending": viewer is not None and viewer.mfa_pending,
         **(context or {}),
     }
     response = TEMPLATES.TemplateResponse(request, name, full, status_code=status_code)
