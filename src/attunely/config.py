@@ -6,8 +6,9 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from attunely.errors import ConfigurationError
@@ -30,6 +31,16 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     mfa_issuer: str = "Attunely"
     log_level: str = "INFO"
+    # Film vault: where ciphertext lives (local directory or S3-compatible) and who holds the
+    # master key ("local" key files in keys_dir, or "package.module:factory" for a KMS).
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_prefix: str = ""
+    key_manager: str = "local"
 
     @property
     def resolved_data_dir(self) -> Path:

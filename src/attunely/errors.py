@@ -72,3 +72,9 @@ class AuditChainBroken(AttunelyError):
     """The audit log failed verification."""
 
     code = "audit_chain_broken"
+
+
+class IntegrityError(AttunelyError):
+    """Stored data failed authentication: it was changed, truncated, reordered or swapped."""
+
+    code = "integrity_error"
