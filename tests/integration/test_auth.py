@@ -168,3 +168,28 @@ def test_signed_out_pages_redirect_to_login(app: FastAPI) -> None:
     assert response.status_code == 303
     assert response.headers["location"].startswith("/login?next=")
     assert client.get("/api/cases").status_code == 401
+
+
+def test_role_changes_are_audited_and_take_effect(world: World, db: Session) -> None:
+    team = world.team()
+    admin = world.user(Role.ADMIN)
+    guider = world.user(Role.GUIDER, team=team)
+    admin_client = world.client_for(admin)
+    changed = admin_client.put(f"/api/users/{guider.id}/roles", json={"roles": ["supervisor"]})
+    assert changed.status_code == 200 and changed.json()["roles"] == ["supervisor"]
+    assert admin_client.put(f"/api/users/{guider.id}/roles", json={"roles": []}).status_code == 422
+    assert admin_client.put("/api/users/nobody/roles", json={"roles": ["dpo"]}).status_code == 404
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "user.roles")).one()
+    assert entry.object_id == guider.id and entry.actor_id == admin.id
+    db.rollback()
+    # A guider cannot promote themselves.
+    own = world.client_for(world.user(Role.GUIDER, team=team))
+    assert own.put(f"/api/users/{guider.id}/roles", json={"roles": ["admin"]}).status_code == 403
+
+
+def test_openapi_document_is_served_locally(app: FastAPI) -> None:
+    client = TestClient(app, base_url="https://testserver")
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/cases/{case_id}" in spec["paths"]
+    page = client.get("/login")
+    assert "https://" not in page.text.split("<body>")[0]  # no CDN assets in the head

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from attunely.accounts import service
-from attunely.accounts.schemas import TeamCreate, TeamRead, UserCreate, UserRead
+from attunely.accounts.schemas import RolesUpdate, TeamCreate, TeamRead, UserCreate, UserRead
 from attunely.policy import Action, Actor
 from attunely.web.deps import SessionDep, SettingsDep, allow
 
@@ -53,3 +53,14 @@ def create_team(
         db, actor=actor, data=body, organisation_name=settings.organisation_name
     )
     return TeamRead.model_validate(team)
+
+
+@router.put("/users/{user_id}/roles", response_model=UserRead)
+def set_roles(
+    user_id: str,
+    body: RolesUpdate,
+    db: SessionDep,
+    actor: Annotated[Actor, allow(Action.USER_MANAGE)],
+) -> UserRead:
+    """Replace a user's roles."""
+    return service.to_read(service.set_roles(db, actor=actor, user_id=user_id, roles=body.roles))

@@ -30,6 +30,12 @@ class UserCreate(BaseModel):
         return value
 
 
+class RolesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Role] = Field(min_length=1, max_length=6)
+
+
 class UserRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
