@@ -181,3 +181,39 @@ def test_bad_form_input_redisplays_the_form_with_a_message(app: FastAPI, world: 
     )
     assert child.status_code == 422 and "born" in child.text
     assert isinstance(client, TestClient)
+
+
+def test_control_characters_are_refused_everywhere(app: FastAPI, world: World) -> None:
+    # PostgreSQL cannot store NUL at all; every entry point must refuse it cleanly.
+    team = world.team()
+    guider = world.user(Role.GUIDER, team=team)
+    client = world.client_for(guider)
+    case = world.case(team, guider=guider)
+    nul = "A\x00B"
+    assert (
+        client.post(
+            "/api/cases", json={"reference": "NUL-1", "programme": "vig", "concerns_shared": nul}
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            f"/api/cases/{case.id}/people", json={"kind": "caregiver", "display_name": nul}
+        ).status_code
+        == 422
+    )
+    assert client.get("/api/cases/%00").status_code == 404
+    assert client.get("/api/caseload", params={"team_id": nul}).status_code == 403
+    fresh = TestClient(app, base_url="https://testserver")
+    fresh.headers["X-CSRF-Token"] = fresh.get("/api/csrf").json()["csrf_token"]
+    login = fresh.post("/api/session", json={"username": nul, "password": "whatever it is"})
+    assert login.status_code == 422
+    form_login = fresh.post(
+        "/login",
+        data={
+            "username": nul,
+            "password": "whatever it is",
+            "csrf_token": fresh.headers["X-CSRF-Token"],
+        },
+    )
+    assert form_login.status_code == 401

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from attunely.inputs import InputModel
 from attunely.policy import Role
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class UserCreate(InputModel):
     username: str = Field(min_length=2, max_length=64)
     display_name: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=1, max_length=256)
@@ -30,9 +29,7 @@ class UserCreate(BaseModel):
         return value
 
 
-class RolesUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RolesUpdate(InputModel):
     roles: list[Role] = Field(min_length=1, max_length=6)
 
 
@@ -48,9 +45,7 @@ class UserRead(BaseModel):
     is_active: bool
 
 
-class TeamCreate(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
+class TeamCreate(InputModel):
     name: str = Field(min_length=1, max_length=120)
 
 

@@ -11,6 +11,7 @@ from attunely.audit import service as audit
 from attunely.auth.passwords import hash_password
 from attunely.errors import Conflict, InvalidInput, NotFound
 from attunely.guard import require
+from attunely.inputs import has_control_chars, is_id
 from attunely.policy import Action, Actor, Role
 
 
@@ -116,7 +117,7 @@ def set_roles(db: Session, *, actor: Actor, user_id: str, roles: list[Role]) -> 
 
 def get_user(db: Session, *, user_id: str, organisation_id: str | None) -> User:
     """Return a user of the organisation (any organisation for the local operator)."""
-    user = db.get(User, user_id)
+    user = db.get(User, user_id) if is_id(user_id) else None
     if user is None or (organisation_id and user.organisation_id != organisation_id):
         raise NotFound("no such user")
     return user
@@ -124,7 +125,10 @@ def get_user(db: Session, *, user_id: str, organisation_id: str | None) -> User:
 
 def find_user_by_username(db: Session, *, username: str) -> User | None:
     """Return the user with this username, or None."""
-    return db.scalars(select(User).where(User.username == username.strip().lower())).first()
+    name = username.strip().lower()
+    if len(name) > 64 or has_control_chars(name):
+        return None
+    return db.scalars(select(User).where(User.username == name)).first()
 
 
 def list_users(db: Session, *, actor: Actor) -> list[User]:

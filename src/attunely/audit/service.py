@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from attunely.audit.models import AuditEntry, AuditHead
 from attunely.db import utcnow
+from attunely.inputs import printable
 from attunely.policy import Actor
 
 GENESIS_HASH = "0" * 64
@@ -101,10 +102,10 @@ def record(
     entry = AuditEntry(
         seq=seq,
         at=at,
-        actor_id=actor.audit_id,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
+        actor_id=printable(actor.audit_id),
+        action=printable(action, 64),
+        object_type=printable(object_type, 40),
+        object_id=printable(object_id),
         purpose=purpose,
         outcome=outcome,
         detail=detail_text,

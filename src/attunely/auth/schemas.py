@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from attunely.inputs import InputModel
 
 
-class SignInCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SignInCreate(InputModel):
     username: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
 
 
-class CodeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CodeCreate(InputModel):
     code: str = Field(min_length=6, max_length=12)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from attunely.inputs import InputModel
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"
 
@@ -75,11 +77,7 @@ class PersonKind(StrEnum):
     CHILD = "child"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
-
-
-class CaseCreate(_Strict):
+class CaseCreate(InputModel):
     reference: str = Field(min_length=3, max_length=32, pattern=REFERENCE_PATTERN)
     programme: Programme
     team_id: str | None = Field(default=None, max_length=64)
@@ -94,7 +92,7 @@ class CaseCreate(_Strict):
         return parse_programme(value)
 
 
-class CaseUpdate(_Strict):
+class CaseUpdate(InputModel):
     programme: Programme | None = None
     status: CaseStatus | None = None
     suitability: str | None = Field(default=None, max_length=5000)
@@ -106,12 +104,12 @@ class CaseUpdate(_Strict):
         return None if value is None else parse_programme(value)
 
 
-class CaseAssign(_Strict):
+class CaseAssign(InputModel):
     guider_id: str | None = Field(default=None, max_length=64)
     supervisor_id: str | None = Field(default=None, max_length=64)
 
 
-class PersonCreate(_Strict):
+class PersonCreate(InputModel):
     kind: PersonKind
     display_name: str = Field(min_length=1, max_length=120)
     born: date | None = None

@@ -26,6 +26,7 @@ from attunely.cases.schemas import (
 )
 from attunely.errors import Conflict, InvalidInput, NotFound
 from attunely.guard import require
+from attunely.inputs import is_id, printable
 from attunely.policy import Action, Actor, CaseScope, Role, TeamScope, decide
 
 GUIDING_ROLES = {Role.GUIDER, Role.TRAINEE_GUIDER}
@@ -44,10 +45,10 @@ def scope_of(case: Case) -> CaseScope:
 
 def authorized_case(db: Session, *, actor: Actor, case_id: str, action: Action) -> Case:
     """Load a case and check that the actor may do `action` on it (404 to outsiders)."""
-    case = db.get(Case, case_id) if len(case_id) <= 64 else None
+    case = db.get(Case, case_id) if is_id(case_id) else None
     if case is None:
-        # Audit the miss like a refusal: probing for ids is worth seeing.
-        require(db, actor=actor, action=action, object_type="case", object_id=case_id[:64])
+        # Ask the policy anyway, so a role that may never do this is refused (and audited).
+        require(db, actor=actor, action=action, object_type="case", object_id=printable(case_id))
         raise NotFound("no such case")
     require(
         db,
@@ -69,7 +70,7 @@ def _user_with_roles(
     team_id: str | None,
     field: str,
 ) -> User:
-    user = db.get(User, user_id)
+    user = db.get(User, user_id) if is_id(user_id) else None
     held = {r.role for r in user.roles} if user else set()
     if (
         user is None
@@ -103,7 +104,7 @@ def create_case(db: Session, *, actor: Actor, data: CaseCreate) -> Case:
     """Open a case in a team; the opener is its guider unless another is named."""
     require(db, actor=actor, action=Action.CASE_CREATE, object_type="case")
     if data.team_id:
-        team = db.get(Team, data.team_id)
+        team = db.get(Team, data.team_id) if is_id(data.team_id) else None
         if team is None:
             raise NotFound("no such team")
     else:
@@ -325,7 +326,7 @@ def list_team_cases(db: Session, *, actor: Actor, team_id: str | None = None) ->
     require(db, actor=actor, action=Action.CASE_LIST_TEAM, object_type="team")
     team_ids = set(actor.managed_team_ids)
     if team_id is not None:
-        team = db.get(Team, team_id)
+        team = db.get(Team, team_id) if is_id(team_id) else None
         if team is None:
             raise NotFound("no such team")
         require(
