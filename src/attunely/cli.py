@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -342,4 +343,6 @@ def audit_verify(
 
 def main() -> None:
     """Entry point of the console script."""
+    # Everything Attunely writes (database, keys, vault) is for its own account only.
+    os.umask(0o077)
     app()
