@@ -78,3 +78,13 @@ class IntegrityError(AttunelyError):
     """Stored data failed authentication: it was changed, truncated, reordered or swapped."""
 
     code = "integrity_error"
+
+
+class MediaError(InvalidInput):
+    """A file cannot be used as a film; `reason` says why in one word (empty, truncated, ...)."""
+
+    code = "invalid_media"
+
+    def __init__(self, message: str, *, reason: str, field: str | None = "file") -> None:
+        super().__init__(message, field=field)
+        self.reason = reason
