@@ -341,6 +341,67 @@ def audit_verify(
         raise typer.Exit(1)
 
 
+keys_app = typer.Typer(help="Vault encryption keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-wrap every case key under a new master key version and destroy the old ones."""
+    from attunely.vault import admin
+
+    report = _run(lambda: admin.rotate(get_settings(), actor=_operator()))
+    typer.echo(
+        f"master key version {report.new_version}: {report.rewrapped} case keys re-wrapped; "
+        f"destroyed versions {report.retired_versions or 'none'}"
+    )
+
+
+@keys_app.command("shred")
+def keys_shred(
+    case: Annotated[str, typer.Option(help="Case reference.")],
+    reason: Annotated[str, typer.Option(help="Why the footage is destroyed (audited).")],
+    rotate: Annotated[
+        bool, typer.Option(help="Rotate the master key after, so old backups cannot help.")
+    ] = True,
+) -> None:
+    """Crypto-shred a case: destroy its key so none of its footage can be read again."""
+    from attunely.vault import admin
+
+    outcome = _run(
+        lambda: admin.shred(
+            get_settings(), actor=_operator(), reference=case, reason=reason, rotate_after=rotate
+        )
+    )
+    typer.echo(
+        f"case {case}: key destroyed, {outcome.shred.objects} objects unreadable, "
+        f"{outcome.blobs_removed} blobs deleted"
+        + (f", master key now version {outcome.rotation.new_version}" if outcome.rotation else "")
+    )
+
+
+@keys_app.command("cleanup")
+def keys_cleanup(
+    older_than_hours: Annotated[
+        float, typer.Option(min=0, help="Only uploads abandoned longer ago than this.")
+    ] = 24,
+) -> None:
+    """Remove orphaned ciphertext and abandoned uploads from the vault."""
+    from datetime import timedelta
+
+    from attunely.vault import admin
+
+    report = _run(
+        lambda: admin.cleanup(
+            get_settings(), actor=_operator(), older_than=timedelta(hours=older_than_hours)
+        )
+    )
+    typer.echo(
+        f"removed {report.blobs_removed} blobs, {report.rows_removed} pending rows, "
+        f"{report.incomplete_uploads_removed} incomplete uploads"
+    )
+
+
 def main() -> None:
     """Entry point of the console script."""
     # Everything Attunely writes (database, keys, vault) is for its own account only.

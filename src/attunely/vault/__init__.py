@@ -1,0 +1,1 @@
+"""The film vault: envelope-encrypted, seekable storage of footage and what is made from it."""
