@@ -18,6 +18,7 @@ from attunely.db import unit_of_work
 from attunely.errors import Conflict, IntegrityError, InvalidInput, NotFound
 from attunely.policy import local_operator
 from attunely.vault import crypto, service
+from attunely.vault.keyring import case_key_context
 from attunely.vault.models import CaseKey, ObjectState, VaultMasterKey, VaultObject
 from attunely.vault.service import Vault
 from attunely.vault.storage import LocalDirStore
@@ -294,7 +295,7 @@ def test_shredding_makes_every_object_of_the_case_unreadable(vault: Vault, world
 
     # Until the master key is rotated, the backup could still be opened...
     case_key = vault.keys.unwrap(
-        backup_key, version=backup_version, context=b"case-key\x00" + doomed.encode()
+        backup_key, version=backup_version, context=case_key_context(doomed)
     )
     assert len(case_key) == 32
     # ...after rotation the master key version that wrapped it is gone for good.
@@ -302,9 +303,7 @@ def test_shredding_makes_every_object_of_the_case_unreadable(vault: Vault, world
     from attunely.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="not available"):
-        vault.keys.unwrap(
-            backup_key, version=backup_version, context=b"case-key\x00" + doomed.encode()
-        )
+        vault.keys.unwrap(backup_key, version=backup_version, context=case_key_context(doomed))
     assert set(backup_blobs) == set(backup_rows)
     assert read(vault, survivor.id) == b"other family"
 
