@@ -11,6 +11,7 @@ memory (bytes); nothing is written to disk here.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -455,12 +456,17 @@ def video_packets(data: bytes) -> list[tuple[float, bool]]:
 
 
 def expected_numbers(times: Sequence[Fraction], fps: Fraction, count: int) -> list[int]:
-    """Which source frame is on screen at each output frame time N/fps (latest at or before)."""
+    """Source frame shown by each of `count` constant-rate output frames (the proxy's rule).
+
+    Each source frame belongs to the output tick nearest its time (halves round up), and output
+    frame N shows the last source frame whose tick is N or earlier: the picture on screen at
+    N / fps, give or take half a frame.
+    """
+    ticks = [math.floor(t * fps + Fraction(1, 2)) for t in times]
     shown = []
     index = 0
     for n in range(count):
-        at = Fraction(n) / fps
-        while index + 1 < len(times) and times[index + 1] <= at:
+        while index + 1 < len(ticks) and ticks[index + 1] <= n:
             index += 1
         shown.append(index)
     return shown

@@ -111,14 +111,16 @@ def probe(source: Source) -> ProbeResult:
     src = reader(source)
     truncated = mp4_cut_short(src)
     with open_input(src) as container:
-        video = film_stream(container)
-        audio = container.streams.audio[0] if container.streams.audio else None
-        declared = _declared_duration(container)
-        full_scan = truncated or declared is None
-        scan = _scan(container, video, audio, full=full_scan)
-        rotation = clockwise_rotation(scan.first_frame)
-        container_bit_rate = container.bit_rate
-        container_name = _container_name(container, video, audio)
+        # Everything is read inside: PyAV's stream objects are invalid once it is closed.
+        return _describe(container, size=src.size, truncated=truncated)
+
+
+def _describe(container: InputContainer, *, size: int, truncated: bool) -> ProbeResult:
+    video = film_stream(container)
+    audio = container.streams.audio[0] if container.streams.audio else None
+    declared = _declared_duration(container)
+    scan = _scan(container, video, audio, full=truncated or declared is None)
+    rotation = clockwise_rotation(scan.first_frame)
 
     warnings = []
     duration = declared if declared is not None else scan.end_time
@@ -128,19 +130,18 @@ def probe(source: Source) -> ProbeResult:
             "announces can be played. It may have been cut off while copying."
         )
         duration = scan.end_time
-    if duration is None or duration <= 0:
+    if duration <= 0:
         raise MediaError("No playable video was found in this file.", reason="undecodable")
 
     rates = _frame_rates(scan.video_times, video)
     width, height = video.codec_context.width, video.codec_context.height
     display_w, display_h = upright_size(width, height, rotation)
     frame_count = video.frames or round(duration * rates.average)
-    bit_rate = container_bit_rate or round(src.size * 8 / duration)
     return ProbeResult(
-        container=container_name,
+        container=_container_name(container, video, audio),
         duration_s=round(duration, 3),
-        size_bytes=src.size,
-        bit_rate=bit_rate,
+        size_bytes=size,
+        bit_rate=container.bit_rate or round(size * 8 / duration),
         video=VideoInfo(
             codec=video.codec_context.name,
             profile=video.profile,
