@@ -80,7 +80,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> Settings:
     reset_settings_cache()
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, cookie_secure=True)
+    # No background workers unless a test starts them: they would race the test's own writes.
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, cookie_secure=True, job_workers=0
+    )
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from attunely import __version__
 from attunely.config import Settings, ensure_data_dir, get_settings, read_secret
 from attunely.db import make_engine, make_session_factory
+from attunely.jobs.runner import InProcessWorkers
 from attunely.policy import Action, Actor
 from attunely.web import errors as web_errors
 from attunely.web.deps import allow
@@ -26,7 +29,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.basicConfig(level=settings.log_level)
     ensure_data_dir(settings)
     engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        # The embedded default runs background jobs in this process; nothing else to start.
+        workers = None
+        if settings.jobs == "embedded" and settings.job_workers > 0:
+            workers = InProcessWorkers(
+                settings, application.state.session_factory, settings.job_workers
+            )
+            workers.start()
+        try:
+            yield
+        finally:
+            if workers is not None:
+                workers.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Attunely",
         version=__version__,
         docs_url=None,

@@ -407,3 +407,33 @@ def main() -> None:
     # Everything Attunely writes (database, keys, vault) is for its own account only.
     os.umask(0o077)
     app()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=16, help="Jobs run at once.")] = 1,
+) -> None:
+    """Run background jobs until stopped (for ATTUNELY_JOBS=external deployments)."""
+    import signal
+    import threading
+
+    from attunely.jobs.runner import Worker
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    sessions = make_session_factory(engine)
+    workers = [Worker(settings=settings, sessions=sessions) for _ in range(concurrency)]
+
+    def stop(_signum: int, _frame: object) -> None:
+        for each in workers:
+            each.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threads = [threading.Thread(target=w.run_forever, name=w.name) for w in workers]
+    for thread in threads:
+        thread.start()
+    typer.echo(f"worker running ({concurrency} at once); Ctrl+C stops it", err=True)
+    for thread in threads:
+        thread.join()
+    engine.dispose()

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_prefix: str = ""
     key_manager: str = "local"
+    # Background jobs: "embedded" runs worker threads inside the web app; "external" leaves
+    # them to `attunely worker` processes (PostgreSQL deployments, several machines).
+    jobs: Literal["embedded", "external"] = "embedded"
+    job_workers: int = Field(default=1, ge=0, le=16)
+    job_lease_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
+    job_poll_seconds: float = Field(default=1.0, ge=0.05, le=60.0)
 
     @property
     def resolved_data_dir(self) -> Path:
