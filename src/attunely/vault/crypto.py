@@ -44,6 +44,7 @@ import hashlib
 import os
 import struct
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -60,7 +61,7 @@ CHUNK_OVERHEAD = NONCE_SIZE + TAG_SIZE
 HEADER_SIZE = 16
 _FOOTER_BODY = struct.Struct(">QQI32s")
 FOOTER_SIZE = NONCE_SIZE + _FOOTER_BODY.size + TAG_SIZE
-DEFAULT_CHUNK_SIZE = 1024 * 1024
+DEFAULT_CHUNK_SIZE = 256 * 1024
 MIN_CHUNK_SIZE = 16
 MAX_CHUNK_SIZE = 64 * 1024 * 1024
 
@@ -155,6 +156,49 @@ class SealedSummary:
 #: Receives sealed bytes; the buffer it gets may be reused once it returns.
 Sink = Callable[[memoryview], None]
 
+#: Pieces at least this large are hashed on a helper thread.
+_THREADED_DIGEST_MIN = 256 * 1024
+
+
+class _OverlappedDigest:
+    """SHA-256 of the plaintext, computed on a helper thread one piece behind the caller.
+
+    hashlib releases the GIL on large buffers, so hashing piece n overlaps with encrypting
+    and writing it; SHA-256 is several times slower than AES-GCM here, so hashing inline
+    would cost about as much as everything else put together. At most one piece is in
+    flight, so memory stays bounded. Pieces must not change while they are hashed (the
+    encryptor only passes immutable bytes).
+    """
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def update(self, view: memoryview) -> None:
+        self._wait()
+        if len(view) < _THREADED_DIGEST_MIN:
+            self._hash.update(view)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault-sha256")
+        self._pending = self._pool.submit(self._hash.update, view)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def digest(self) -> bytes:
+        self._wait()
+        self.close()
+        return self._hash.digest()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
 
 class StreamEncryptor:
     """Encrypt bytes as they arrive; holds back at most one chunk of plaintext.
@@ -190,7 +234,7 @@ class StreamEncryptor:
         self._out = bytearray(NONCE_SIZE + chunk_size + TAG_SIZE)
         self._index = 0
         self._length = 0
-        self._digest = hashlib.sha256()
+        self._digest = _OverlappedDigest()
         self._started = False
         self._summary: SealedSummary | None = None
 
@@ -268,6 +312,10 @@ class StreamEncryptor:
         while self._held_length > self._chunk_size:
             self._seal(self._take(self._chunk_size), last=False)
         return self._collected_bytes()
+
+    def close(self) -> None:
+        """Release the helper thread of an encryptor that will not be finished."""
+        self._digest.close()
 
     def finish(self) -> bytes:
         """Seal the last chunk and the footer; without a sink, return what remains."""
@@ -390,7 +438,8 @@ class SealedReader:
             self._chunk_prefix, index, last=last, count=self._count, length=self._length
         )
         try:
-            return self._aead.decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], aad)
+            view = memoryview(sealed)
+            return self._aead.decrypt(view[:NONCE_SIZE], view[NONCE_SIZE:], aad)
         except InvalidTag:
             raise IntegrityError(
                 f"object {self._object_id}: chunk {index} failed authentication"

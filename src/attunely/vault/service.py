@@ -124,10 +124,12 @@ class VaultWriter:
         self.case_id = case_id
         self.object_id = new_id()
         self.storage_key = f"{case_id}/{self.object_id}"
+        if not crypto.MIN_CHUNK_SIZE <= chunk_size <= crypto.MAX_CHUNK_SIZE:
+            raise InvalidInput("chunk size out of range", field="chunk_size")
         data_key = crypto.new_key()
-        self._encryptor = crypto.StreamEncryptor(
-            key=data_key, object_id=self.object_id, chunk_size=chunk_size
-        )
+        self._blob: BlobWriter | None = None
+        self._encryptor: crypto.StreamEncryptor | None = None
+        self._closed = False
         with unit_of_work(vault.sessions) as db:
             secret = case_key(db, vault, case_id, create=True)
             db.add(
@@ -144,10 +146,12 @@ class VaultWriter:
                     created_by=actor.audit_id,
                 )
             )
-        self._blob: BlobWriter | None = None
-        self._closed = False
         try:
             self._blob = vault.store.open_writer(self.storage_key)
+            # Sealed chunks go straight to storage as they are produced.
+            self._encryptor = crypto.StreamEncryptor(
+                key=data_key, object_id=self.object_id, chunk_size=chunk_size, sink=self._blob.write
+            )
         except BaseException:
             self.abort()
             raise
@@ -155,27 +159,25 @@ class VaultWriter:
     @property
     def length(self) -> int:
         """Plaintext bytes received so far."""
-        return self._encryptor.length
+        return self._encryptor.length if self._encryptor else 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Encrypt and store the next piece of the object."""
-        if self._closed or self._blob is None:
+        if self._closed or self._encryptor is None:
             raise Conflict("the vault writer is closed")
         try:
-            sealed = self._encryptor.update(data)
-            if sealed:
-                self._blob.write(sealed)
+            self._encryptor.update(data)
         except BaseException:
             self.abort()
             raise
 
     def finish(self) -> StoredObject:
         """Seal the object, make its blob durable, then mark its row complete (audited)."""
-        if self._closed or self._blob is None:
+        if self._closed or self._blob is None or self._encryptor is None:
             raise Conflict("the vault writer is closed")
         blob = self._blob
         try:
-            blob.write(self._encryptor.finish())
+            self._encryptor.finish()
             summary = self._encryptor.summary
             if self._expected is not None and summary.sha256 != self._expected:
                 raise InvalidInput(
@@ -223,6 +225,8 @@ class VaultWriter:
         """Throw the object away: its partial blob and its pending row."""
         if self._closed:
             return
+        if self._encryptor is not None:
+            self._encryptor.close()
         if self._blob is not None:
             try:
                 self._blob.abort()

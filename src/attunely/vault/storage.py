@@ -56,7 +56,7 @@ class BlobInfo:
 class BlobWriter(Protocol):
     """Receives a blob piece by piece; nothing is visible under the key before `commit`."""
 
-    def write(self, data: bytes) -> None: ...
+    def write(self, data: bytes | bytearray | memoryview) -> None: ...
 
     def commit(self) -> None: ...
 
@@ -112,7 +112,7 @@ class _LocalWriter:
             self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600
         )
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._fd is None:
             raise Conflict("the blob writer is closed")
         view = memoryview(data)
@@ -273,7 +273,7 @@ class _S3Writer:
         )
         self._parts.append({"PartNumber": number, "ETag": sent["ETag"]})
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._closed:
             raise Conflict("the blob writer is closed")
         self._buffer += data

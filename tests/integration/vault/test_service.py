@@ -395,14 +395,16 @@ def test_deleting_an_object_forgets_its_key(vault: Vault, world: World) -> None:
 
 def test_the_s3_backend_stores_reads_and_detects_tampering(s3_vault: Vault, world: World) -> None:
     case_id = new_case(world)
-    data = os.urandom(2 * crypto.DEFAULT_CHUNK_SIZE + 999)
+    data = os.urandom(2 * 1024 * 1024 + 999)
     obj = service.store_stream(
         s3_vault, actor=ACTOR, case_id=case_id, kind="original", source=[data], purpose="ingest"
     )
     assert read(s3_vault, obj.id, 1_000_000, 2_000_000) == data[1_000_000:2_000_000]
     key = f"{case_id}/{obj.id}"
     raw = bytearray(s3_vault.store.read_range(key, 0, s3_vault.store.size(key)))
-    raw[crypto.HEADER_SIZE + crypto.DEFAULT_CHUNK_SIZE + 100] ^= 1
+    size = crypto.DEFAULT_CHUNK_SIZE
+    inside = 1_500_000 // size  # a chunk that the second range needs and the first does not
+    raw[crypto.HEADER_SIZE + inside * (size + crypto.CHUNK_OVERHEAD) + 100] ^= 1
     s3_vault.store.delete(key)
     s3_vault.store.put(key, bytes(raw))
     assert read(s3_vault, obj.id, 0, 1000) == data[:1000]
