@@ -10,6 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from attunely.audit.models import AuditEntry
@@ -445,3 +447,24 @@ def test_concurrent_first_stores_share_one_master_version_and_one_case_key(
     with unit_of_work(vault.sessions) as db:
         assert service.master_key_versions(db) == [(1, "active")]
         assert len(db.scalars(select(CaseKey)).all()) == 4
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_range_through_the_service_returns_exactly_those_bytes(
+    vault: Vault, world: World, data: st.DataObject
+) -> None:
+    # One stored object shared by every example (the fixtures are made once per test).
+    global _RANGE_OBJECT
+    if _RANGE_OBJECT is None or _RANGE_OBJECT[0] is not vault:
+        plain = os.urandom(7 * SMALL + 123)
+        _RANGE_OBJECT = (vault, store(vault, new_case(world), plain), plain)
+    _, obj, plain = _RANGE_OBJECT
+    start = data.draw(st.integers(min_value=0, max_value=len(plain)), label="start")
+    end = data.draw(st.integers(min_value=start, max_value=len(plain)), label="end")
+    assert read(vault, obj.id, start, end) == plain[start:end]
+
+
+_RANGE_OBJECT: tuple[Vault, service.StoredObject, bytes] | None = None
