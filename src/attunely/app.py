@@ -16,6 +16,7 @@ from attunely.config import Settings, ensure_data_dir, get_settings, read_secret
 from attunely.db import make_engine, make_session_factory
 from attunely.jobs.runner import InProcessWorkers
 from attunely.policy import Action, Actor
+from attunely.vault.context import vault_for
 from attunely.web import errors as web_errors
 from attunely.web.deps import allow
 from attunely.web.security import SecurityHeaders
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.master_key = read_secret(settings.keys_dir, "master")
+    app.state.vault = vault_for(settings, app.state.session_factory)
 
     from attunely.accounts import api as accounts_api
     from attunely.accounts import pages as accounts_pages
@@ -67,8 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from attunely.auth import pages as auth_pages
     from attunely.cases import api as cases_api
     from attunely.cases import pages as cases_pages
+    from attunely.films import api as films_api
 
-    for module in (auth_api, accounts_api, cases_api, audit_api):
+    for module in (auth_api, accounts_api, cases_api, films_api, audit_api):
         app.include_router(module.router, prefix="/api")
     for module in (auth_pages, cases_pages, accounts_pages, audit_pages):
         app.include_router(module.router)

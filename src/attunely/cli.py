@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from attunely import __version__
 from attunely.config import Settings, get_settings
 from attunely.db import make_engine, make_session_factory, unit_of_work
-from attunely.errors import AttunelyError, ConfigurationError
+from attunely.errors import AttunelyError, ConfigurationError, InvalidInput
 from attunely.policy import Action, Actor, local_operator
 
 app = typer.Typer(
@@ -437,3 +438,123 @@ def worker(
     for thread in threads:
         thread.join()
     engine.dispose()
+
+
+media_app = typer.Typer(help="Films in the vault.", no_args_is_help=True)
+app.add_typer(media_app, name="media")
+
+
+@media_app.command("import")
+def media_import(
+    path: Annotated[Path, typer.Argument(help="The film file to import.")],
+    case: Annotated[str, typer.Option(help="Case reference.")],
+    label: Annotated[
+        str | None, typer.Option(help="Name of the film (default: file name).")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Return when the playback copy is made.")] = False,
+) -> None:
+    """Encrypt a film into the vault and print its id; --wait also processes it."""
+    from attunely.films.imports import import_film
+    from attunely.vault.context import vault_for
+
+    def body() -> str:
+        settings = get_settings()
+        with _session(settings):
+            pass  # checks the database is migrated
+        engine = make_engine(settings)
+        sessions = make_session_factory(engine)
+        size = path.stat().st_size if path.is_file() else 0
+        with typer.progressbar(length=max(size, 1), label="encrypting", file=sys.stderr) as bar:
+            last = [0]
+
+            def moved(done: int) -> None:
+                bar.update(done - last[0])
+                last[0] = done
+
+            film = import_film(
+                sessions,
+                vault=vault_for(settings, sessions),
+                actor=_operator(),
+                case_reference=case,
+                path=path,
+                label=label,
+                progress=moved,
+            )
+        if wait:
+            _wait_for(settings, sessions, film.id)
+        engine.dispose()
+        return film.id
+
+    typer.echo(_run(body))
+
+
+def _wait_for(settings: Settings, sessions: Any, film_id: str) -> None:
+    """Run the film's jobs here, with a progress bar, until none is left to do."""
+    from attunely.films.models import Film
+    from attunely.jobs import service as jobs
+    from attunely.jobs.runner import Worker
+
+    worker = Worker(settings=settings, sessions=sessions, only_subject=film_id)
+    with typer.progressbar(length=100, label="processing", file=sys.stderr) as bar:
+        shown = 0
+        while True:
+            worked = worker.run_once()
+            with sessions() as db:
+                states = [(j.state, j.progress) for j in jobs.jobs_for(db, subject_id=film_id)]
+                film = db.get(Film, film_id)
+                film_state, problem = (film.state, film.problem) if film else ("gone", "")
+            done = sum(
+                p if s == jobs.RUNNING else 1.0 for s, p in states if s != jobs.QUEUED
+            ) / max(len(states), 1)
+            bar.update(int(done * 100) - shown)
+            shown = int(done * 100)
+            if not worked and all(s in (jobs.DONE, jobs.FAILED) for s, _p in states):
+                break
+    if film_state != "ready":
+        raise AttunelyError(f"the film is {film_state}: {problem}")
+
+
+@media_app.command("show")
+def media_show(film_id: Annotated[str, typer.Argument(help="Film id.")]) -> None:
+    """Print what is known about a film (state, duration, codecs, rotation …) as JSON."""
+    from attunely.films import service
+    from attunely.policy import Action as A
+
+    def body() -> str:
+        with _session() as db:
+            film, _case = service.get_film(
+                db, actor=_operator(), film_id=film_id, action=A.FILM_LIST
+            )
+            return service.film_read(db, film).model_dump_json(indent=2)
+
+    typer.echo(_run(body))
+
+
+@media_app.command("export")
+def media_export(
+    film_id: Annotated[str, typer.Argument(help="Film id.")],
+    out: Annotated[Path, typer.Option(help="Where to write the decrypted original.")],
+) -> None:
+    """Write a film's decrypted original to a file (administrators only; audited)."""
+    from attunely.films import service
+    from attunely.vault.context import vault_for
+
+    def body() -> None:
+        if out.exists():
+            raise InvalidInput(f"{out} exists; choose a new file name", field="out")
+        settings = get_settings()
+        with _session(settings) as db:
+            vault = vault_for(settings, make_session_factory(db.get_bind()))  # type: ignore[arg-type]
+            film, reader = service.open_original(
+                db, vault=vault, actor=_operator(), film_id=film_id
+            )
+            db.commit()
+            with out.open("xb") as handle:
+                for piece in reader.iter_range():
+                    handle.write(piece)
+            if reader.sha256 != film.sha256 and film.sha256:
+                out.unlink()
+                raise AttunelyError("the exported copy does not match the stored checksum")
+        typer.echo(f"wrote {out} ({reader.length} bytes, sha256 {reader.sha256})")
+
+    _run(body)

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     job_workers: int = Field(default=1, ge=0, le=16)
     job_lease_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
     job_poll_seconds: float = Field(default=1.0, ge=0.05, le=60.0)
+    maintenance_seconds: float = Field(default=600.0, ge=1.0, le=86400.0)
+    #: Open uploads untouched this long are abandoned and their parts destroyed.
+    upload_idle_hours: float = Field(default=48.0, ge=0.01, le=24 * 90)
 
     @property
     def resolved_data_dir(self) -> Path:

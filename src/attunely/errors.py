@@ -12,6 +12,8 @@ class AttunelyError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        #: Machine-readable facts for API clients (e.g. where a resumed upload stands).
+        self.details: dict[str, object] = {}
 
 
 class NotFound(AttunelyError):

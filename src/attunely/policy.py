@@ -57,6 +57,10 @@ class Action(StrEnum):
     CASE_ASSIGN = "case.assign"
     PERSON_ADD = "person.add"
     PERSON_EDIT = "person.edit"
+    FILM_LIST = "film.list"
+    FILM_UPLOAD = "film.upload"
+    FILM_PLAY = "film.play"
+    FILM_EXPORT = "film.export"
     USER_LIST = "user.list"
     USER_MANAGE = "user.manage"
     TEAM_MANAGE = "team.manage"
@@ -262,6 +266,14 @@ RULES: dict[Action, Rule] = {
     Action.CASE_ASSIGN: _case_rule("manager of the team", local=True),
     Action.PERSON_ADD: _case_rule("assigned guider", "manager of the team", local=True),
     Action.PERSON_EDIT: _case_rule("assigned guider", "manager of the team", local=True),
+    # Film metadata (states, dates) follows case access; footage itself is narrower:
+    # managers and the DPO see that films exist, not what is in them (minimum necessary).
+    Action.FILM_LIST: _case_rule(
+        "assigned guider", "assigned supervisor", "manager of the team", dpo=True, local=True
+    ),
+    Action.FILM_UPLOAD: _case_rule("assigned guider", local=True),
+    Action.FILM_PLAY: _case_rule("assigned guider", "assigned supervisor", local=True),
+    Action.FILM_EXPORT: _case_rule(local=True),
     Action.USER_LIST: _roles(Role.ADMIN, Role.MANAGER, Role.DPO, local=True),
     Action.USER_MANAGE: _roles(Role.ADMIN, local=True),
     Action.TEAM_MANAGE: _roles(Role.ADMIN, local=True),

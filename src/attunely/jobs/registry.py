@@ -39,7 +39,17 @@ Handler = Callable[[JobContext], str | None]
 HANDLERS: dict[str, Handler] = {}
 
 #: Modules whose import registers handlers (each feature's jobs.py).
-HANDLER_MODULES: list[str] = ["attunely.jobs.builtin"]
+HANDLER_MODULES: list[str] = ["attunely.jobs.builtin", "attunely.films.jobs"]
+
+Maintenance = Callable[[Settings, sessionmaker[Session]], None]
+#: Housekeeping that workers run now and then (expire uploads, remove orphans).
+MAINTENANCE: list[Maintenance] = []
+
+
+def register_maintenance(fn: Maintenance) -> Maintenance:
+    """Register a housekeeping function for workers to run periodically."""
+    MAINTENANCE.append(fn)
+    return fn
 
 
 def register(kind: str) -> Callable[[Handler], Handler]:

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from attunely.config import Settings
 from attunely.errors import AttunelyError
 from attunely.jobs import service
-from attunely.jobs.registry import JobContext, LeaseLost, load_handlers
+from attunely.jobs.registry import MAINTENANCE, JobContext, LeaseLost, load_handlers
 
 log = logging.getLogger("attunely.jobs")
 
@@ -29,6 +30,9 @@ class Worker:
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     )
     stop_event: threading.Event = field(default_factory=threading.Event)
+    #: Only run jobs about this subject (the command line waiting for one film).
+    only_subject: str | None = None
+    _last_maintenance: float = field(default=float("-inf"))
 
     @property
     def lease_seconds(self) -> float:
@@ -48,9 +52,24 @@ class Worker:
     def stop(self) -> None:
         self.stop_event.set()
 
+    def maintain(self) -> None:
+        """Run the registered housekeeping, at most once per `maintenance_seconds`."""
+        now = time.monotonic()
+        if self.only_subject is not None:
+            return
+        if now - self._last_maintenance < self.settings.maintenance_seconds:
+            return
+        self._last_maintenance = now
+        for task in MAINTENANCE:
+            try:
+                task(self.settings, self.sessions)
+            except Exception as exc:
+                log.error("housekeeping %s failed: %s", task.__name__, type(exc).__name__)
+
     def run_once(self) -> bool:
         """Recover stalled jobs, then claim and run one; True if a job ran."""
         handlers = load_handlers()
+        self.maintain()
         with self.sessions() as db:
             service.recover_expired(db)
             job = service.claim(

@@ -58,8 +58,15 @@ def enqueue(
     return job
 
 
-def claim(db: Session, *, worker: str, kinds: set[str], lease_seconds: float) -> Job | None:
-    """Take the oldest due job of the given kinds, or return None. Commits the claim."""
+def claim(
+    db: Session,
+    *,
+    worker: str,
+    kinds: set[str],
+    lease_seconds: float,
+    subject_id: str | None = None,
+) -> Job | None:
+    """Take the oldest due job of the given kinds (and subject), or None. Commits the claim."""
     now = utcnow()
     query = (
         select(Job)
@@ -69,6 +76,8 @@ def claim(db: Session, *, worker: str, kinds: set[str], lease_seconds: float) ->
         # PostgreSQL: concurrent workers skip rows another worker is claiming.
         .with_for_update(skip_locked=True)
     )
+    if subject_id is not None:
+        query = query.where(Job.subject_id == subject_id)
     job = db.scalars(query).first()
     if job is None:
         db.rollback()

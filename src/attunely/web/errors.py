@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from attunely import errors
+from attunely.films.ranges import RangeNotSatisfiable
 from attunely.web.templating import render
 
 log = logging.getLogger("attunely.web")
@@ -27,6 +28,8 @@ STATUS: dict[type[errors.AttunelyError], int] = {
     errors.CsrfFailed: 403,
     errors.ConfigurationError: 503,
     errors.AuditChainBroken: 409,
+    errors.IntegrityError: 409,
+    RangeNotSatisfiable: 416,
 }
 
 
@@ -41,11 +44,24 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api")
 
 
-def _json(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    body: dict[str, object] = {"error": {"code": code, "message": message}}
+def _json(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    details: dict[str, object] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    error: dict[str, object] = {"code": code, "message": message}
     if field:
-        body["error"]["field"] = field  # type: ignore[index]
-    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+        error["field"] = field
+    if details:
+        error.update(details)
+    return JSONResponse(
+        {"error": error},
+        status_code=status,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
 
 
 def _page(request: Request, status: int, title: str, message: str) -> Response:
@@ -71,8 +87,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(errors.AttunelyError)
     async def _domain(request: Request, exc: errors.AttunelyError) -> Response:
         status = status_for(exc)
+        headers = {}
+        if isinstance(exc, RangeNotSatisfiable):
+            headers["Content-Range"] = f"bytes */{exc.length}"
         if wants_json(request):
-            return _json(status, exc.code, exc.message, exc.field)
+            return _json(status, exc.code, exc.message, exc.field, exc.details, headers)
         if isinstance(exc, errors.AuthenticationRequired):
             target = quote(request.url.path)
             return RedirectResponse(f"/login?next={target}", status_code=303)
