@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from attunely import __version__
+from attunely.analysis.cli_report import analyse_command
 from attunely.config import Settings, get_settings
 from attunely.db import make_engine, make_session_factory, unit_of_work
 from attunely.errors import AttunelyError, ConfigurationError, InvalidInput
@@ -558,3 +559,7 @@ def media_export(
         typer.echo(f"wrote {out} ({reader.length} bytes, sha256 {reader.sha256})")
 
     _run(body)
+
+
+# `attunely analyse FILM --out DIR`: a local first pass over any film, no server or database.
+app.command("analyse")(analyse_command)

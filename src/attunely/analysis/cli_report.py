@@ -86,6 +86,7 @@ def analyse_command(
     """Propose serve-and-return moments in a local film (no server or database needed)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from attunely.analysis.media import open_media
     from attunely.analysis.pipeline import AnalysisOptions
 
     try:
@@ -93,6 +94,8 @@ def analyse_command(
             speech_method=speech_method, moments_per_minute=moments_per_minute
         )
         options.check()
+        # Refuse an unreadable file before any progress bar or output folder appears.
+        open_media(film)
         with Progress(
             TextColumn("{task.description:<9}"),
             BarColumn(),
