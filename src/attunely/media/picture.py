@@ -11,6 +11,7 @@ from fractions import Fraction
 import av
 from av.filter import Graph
 from av.video.frame import VideoFrame
+from av.video.reformatter import VideoReformatter
 
 
 def clockwise_rotation(frame: VideoFrame) -> int:
@@ -78,6 +79,9 @@ class PicturePipeline:
         self._scaled = upright_size(out_width, out_height, rotation)
         self._pix_fmt = pix_fmt
         self._time_base = time_base
+        # One scaler for the whole film: `frame.reformat` would set up a new one per frame,
+        # which costs more than the scaling itself.
+        self._reformatter = VideoReformatter()
         self.graph = Graph()
         src = self.graph.add_buffer(
             width=self._scaled[0],
@@ -98,7 +102,8 @@ class PicturePipeline:
         if frame is None:
             self.graph.vpush(None)
             return
-        normalised = frame.reformat(
+        normalised = self._reformatter.reformat(
+            frame,
             width=self._scaled[0],
             height=self._scaled[1],
             format=self._pix_fmt,

@@ -292,6 +292,9 @@ class _Transcode:
         stream = output.add_stream("libx264", rate=self.fps)
         stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
         stream.codec_context.time_base = 1 / self.fps
+        # PyAV defaults to slice threads, which libx264 turns into its slower sliced-threads
+        # mode; frame threads are what the ffmpeg command line uses.
+        stream.codec_context.thread_type = "AUTO"
         stream.options = dict(x264_options(gop=self.gop, crf=crf, preset=preset))
         return stream
 
