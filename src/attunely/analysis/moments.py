@@ -168,7 +168,7 @@ def candidates(
                     else "adult replied as the child finished"
                 )
                 reasons = [f"child vocalised at {clock(first.start)}; {replied}"]
-                strength = 0.5 + (0.2 if latency < 1.0 else 0.1 if latency < 2.0 else 0.0)
+                strength = 0.45 + (0.15 if latency < 1.0 else 0.08 if latency < 2.0 else 0.0)
                 moved = _burst_near(adult_bursts, second.start, 1.0, 1.5)
                 if moved:
                     reasons.append(f"the adult also moved at {clock(moved[0])}")
@@ -229,7 +229,8 @@ def candidates(
             confidence = float(
                 np.mean([min(t.first.confidence, t.second.confidence) for t in conv.turns])
             )
-            strength = min(0.9, 0.55 + 0.08 * (len(conv.turns) - 2)) + (
+            # Sustained turn-taking is richer evidence than one reply: it starts higher.
+            strength = min(0.9, 0.65 + 0.07 * (len(conv.turns) - 2)) + (
                 0.05 if conv.initiator == CHILD else 0.0
             )
             start, end = span(conv.start, min(conv.end, conv.start + 30.0))

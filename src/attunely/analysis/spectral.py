@@ -56,6 +56,13 @@ def power_chunks(samples: F32, *, chunk_frames: int = 6000) -> Iterator[tuple[in
         yield begin, (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
 
 
+def bins_per_band(edges: F32 | None = None) -> F32:
+    """(n_bands,) float32: how many FFT bins each band sums (sets its noise statistics)."""
+    edges = band_edges() if edges is None else edges
+    counts: F32 = band_matrix(edges).sum(axis=0).astype(np.float32)
+    return counts
+
+
 def band_powers(samples: F32, *, edges: F32 | None = None) -> tuple[F32, F32]:
     """Power in mel bands for every 10 ms frame.
 

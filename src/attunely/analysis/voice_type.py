@@ -28,7 +28,7 @@ import numpy as np
 from attunely.analysis.activity import Activity, noise_floor
 from attunely.analysis.arrays import F64, HOP_S, require_mono, require_positive, runs
 from attunely.analysis.segments import ADULT, CHILD, Segment
-from attunely.analysis.spectral import band_powers
+from attunely.analysis.spectral import band_powers, bins_per_band
 
 
 class VoiceTypeClassifier(Protocol):
@@ -172,7 +172,7 @@ def frame_features(samples: np.ndarray, activity: Activity) -> FrameFeatures:
     bands, _ = band_powers(samples)
     n = min(bands.shape[0], activity.mask.size)
     bands = bands[:n]
-    noise = noise_floor(bands)
+    noise = noise_floor(bands, bins=bins_per_band())
     f0 = activity.pitch.f0_hz[:n].astype(np.float64)
     # Log band powers floored at the noise, then a DCT: the classic cepstral envelope.
     log_bands = np.log(np.maximum(bands, noise) + 1e-12)
