@@ -17,6 +17,7 @@ With ``--write-doc`` the results replace the vault section of docs/benchmarks.md
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import random
@@ -74,6 +75,18 @@ def cp(src: Path, dst: Path, *, sync: bool) -> float:
     elapsed = timed(run)
     dst.unlink()
     return elapsed
+
+
+def read_and_hash(src: Path) -> float:
+    """Time to read the file and SHA-256 it: work the vault cannot skip."""
+
+    def run() -> None:
+        digest = hashlib.sha256()
+        with src.open("rb", buffering=0) as handle:
+            while piece := handle.read(MIB):
+                digest.update(piece)
+
+    return timed(run)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -159,7 +172,7 @@ def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
 
     # Warm the source into the page cache once, so neither side pays for the first read.
     cp(source, work / "warm.bin", sync=False)
-    cp_times, cp_sync_times, import_times = [], [], []
+    cp_times, cp_sync_times, import_times, hash_times = [], [], [], []
     stored = None
     for round_ in range(args.rounds):
         print(f"round {round_ + 1}: cp, cp+fsync, import ...", flush=True)
@@ -168,6 +181,7 @@ def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
         cp_times.append(cp(source, work / "copy.bin", sync=False))
         os.sync()
         cp_sync_times.append(cp(source, work / "copy.bin", sync=True))
+        hash_times.append(read_and_hash(source))
         os.sync()
         with source.open("rb", buffering=0) as handle:
             start = time.perf_counter()
@@ -231,6 +245,7 @@ def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
         "cp": min(cp_times),
         "cp_sync": min(cp_sync_times),
         "import": min(import_times),
+        "hash": min(hash_times),
         "single": single,
         "concurrent": concurrent,
         "concurrent_wall": wall,
@@ -241,6 +256,7 @@ def run(work: Path, args: argparse.Namespace) -> dict[str, object]:
 def render(r: dict[str, object], args: argparse.Namespace) -> str:
     size = int(r["size"])  # type: ignore[call-overload]
     cp_s, cp_sync_s, imp = float(r["cp"]), float(r["cp_sync"]), float(r["import"])  # type: ignore[arg-type]
+    hash_s = float(r["hash"])  # type: ignore[arg-type]
     single: list[float] = r["single"]  # type: ignore[assignment]
     conc: list[float] = r["concurrent"]  # type: ignore[assignment]
     paced: list[float] = r["paced"]  # type: ignore[assignment]
@@ -269,6 +285,8 @@ def render(r: dict[str, object], args: argparse.Namespace) -> str:
             f"| `cp` (floor, no fsync) | {cp_s:.2f} | {rate(cp_s)} | 1.00 |",
             f"| `cp` + fsync of the copy (like-for-like floor) | {cp_sync_s:.2f} | "
             f"{rate(cp_sync_s)} | {cp_sync_s / cp_s:.2f} x cp |",
+            f"| read + SHA-256 only (one core; the vault must do this) | {hash_s:.2f} | "
+            f"{rate(hash_s)} | {hash_s / cp_s:.2f} x cp |",
             f"| vault import (SHA-256 + AES-256-GCM in {CHUNK // 1024} KiB chunks + fsync + row "
             "+ audit) | "
             f"{imp:.2f} | {rate(imp)} | **{imp / cp_s:.2f} x cp**, "
@@ -288,6 +306,24 @@ def render(r: dict[str, object], args: argparse.Namespace) -> str:
             "",
             "Goals (issue 3): import ≤ 1.3 x `cp`; range-read p95 ≤ 50 ms with 50 readers on "
             "2 cores.",
+            "",
+            "Reading these numbers: `cp` copies inside the kernel from the page cache and does "
+            "not wait for the disk. The vault has to bring every byte into the process, hash "
+            "it and encrypt it, and it fsyncs before it reports success; hashing runs on a "
+            "helper thread beside encryption and writing. "
+            + (
+                "Reading and hashing alone (row above) already take longer than 1.3 x `cp` "
+                "in this run, so that goal cannot be met by any design that hashes and "
+                "encrypts in user space here; "
+                if hash_s > 1.3 * cp_s
+                else ""
+            )
+            + "`cp` + fsync is the like-for-like floor. "
+            f"A single range read took {ms(single, 50)} ms (p50), most of it the database "
+            "(loading the row and case key, writing and committing the audit entry). With 50 "
+            "readers issuing reads back to back on 2 cores, and SQLite admitting one writer at a "
+            "time (its busy handler sleeps and retries), the closed-loop latency is queueing; "
+            "50 viewers reading at a video's pace see single-reader latencies.",
             END,
         ]
     )
