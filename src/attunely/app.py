@@ -70,10 +70,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from attunely.cases import api as cases_api
     from attunely.cases import pages as cases_pages
     from attunely.films import api as films_api
+    from attunely.films import pages as films_pages
 
     for module in (auth_api, accounts_api, cases_api, films_api, audit_api):
         app.include_router(module.router, prefix="/api")
-    for module in (auth_pages, cases_pages, accounts_pages, audit_pages):
+    for module in (auth_pages, cases_pages, films_pages, accounts_pages, audit_pages):
         app.include_router(module.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)

@@ -22,6 +22,7 @@ from attunely.cases.schemas import (
     PersonKind,
 )
 from attunely.errors import AttunelyError
+from attunely.films.pages import case_films
 from attunely.policy import Action, Actor, Role, decide
 from attunely.web.deps import FormDep, FormFields, OptionalSession, SessionDep, allow
 from attunely.web.errors import describe_validation, status_for
@@ -183,6 +184,7 @@ def _case_page(
             "form": form,
             "programmes": PROGRAMME_LABELS,
             "kinds": list(PersonKind),
+            "films": case_films(db, actor=actor, case=case),
         },
         status_code=status_code,
     )
