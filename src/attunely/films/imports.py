@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from attunely import faults
 from attunely.audit import service as audit
 from attunely.cases import service as cases
 from attunely.db import unit_of_work
@@ -66,6 +67,7 @@ def import_film(
             purpose="feedback",
             progress=progress,
         )
+    faults.point("import.before_film_row")
     with unit_of_work(sessions) as db:
         film = Film(
             case_id=case_id,

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from attunely import faults
 from attunely.audit import service as audit
 from attunely.config import Settings
 from attunely.db import unit_of_work, utcnow
@@ -158,6 +159,7 @@ def assemble(ctx: JobContext) -> str:
             )
             _delete_parts(db, vault=vault, upload_id=upload_id)
         return "rejected: checksum"
+    faults.point("films.joined_before_link")
     with unit_of_work(ctx.sessions) as db:
         film = db.get(Film, ctx.subject_id)
         assert film is not None
@@ -192,17 +194,23 @@ def process(ctx: JobContext) -> str:
         from attunely.media.probe import probe
 
         info = probe(source)
+
+        def transcoding(fraction: float) -> None:
+            faults.point("films.transcoding")
+            ctx.progress(0.9 * fraction, "making the playback copy")
+
         thumbnails = ThumbnailCollector(duration_s=info.duration_s)
         peaks = PeakMeter()
         with vault_service.open_writer(
             vault, actor=WORKER, case_id=case_id, kind=ObjectKind.PROXY, purpose="feedback"
         ) as writer:
+            faults.point("films.transcode_start")
             result = make_proxy(
                 source,
                 writer,
                 thumbnails=thumbnails,
                 peaks=peaks,
-                progress=lambda f: ctx.progress(0.9 * f, "making the playback copy"),
+                progress=transcoding,
             )
             proxy = writer.finish()
     except MediaError as exc:
@@ -216,6 +224,7 @@ def process(ctx: JobContext) -> str:
     ) as writer:
         strip = thumbnails.write_jpeg(writer)
         thumbs = writer.finish()
+    faults.point("films.proxy_stored")
     wave = peaks.result()
     waveform = vault_service.store_stream(
         vault,
@@ -225,6 +234,7 @@ def process(ctx: JobContext) -> str:
         purpose="feedback",
         source=[wave.model_dump_json().encode()],
     )
+    faults.point("films.before_ready")
     with unit_of_work(ctx.sessions) as db:
         film = db.get(Film, ctx.subject_id)
         if film is None or film.state != FilmState.PROCESSING:

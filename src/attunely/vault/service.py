@@ -23,6 +23,7 @@ from typing import BinaryIO, Self
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from attunely import faults
 from attunely.audit import service as audit
 from attunely.db import new_id, unit_of_work, utcnow
 from attunely.errors import Conflict, IntegrityError, InvalidInput, NotFound
@@ -167,6 +168,7 @@ class VaultWriter:
             raise Conflict("the vault writer is closed")
         try:
             self._encryptor.update(data)
+            faults.point("vault.write")
         except BaseException:
             self.abort()
             raise
@@ -185,6 +187,7 @@ class VaultWriter:
                     field="sha256",
                 )
             blob.commit()
+            faults.point("vault.before_complete")
         except BaseException:
             self.abort()
             raise
