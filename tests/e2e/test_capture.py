@@ -16,7 +16,7 @@ from playwright.sync_api import Page, Request, ViewportSize, expect, sync_playwr
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.film_site import FilmSite, fill_visit, film_site, sign_in, write_y4m
-from tests.support.footage_scan import footage_runs
+from tests.support.leaks import files_under, find_leaks
 
 pytestmark = pytest.mark.e2e
 
@@ -184,7 +184,9 @@ def test_capture_streams_while_recording_and_keeps_nothing_on_the_device(
     assert blocked == [], blocked
     files = [p for p in profile.rglob("*") if p.is_file()]
     assert files, "the browser profile should exist on disk"
-    assert footage_runs(recording, profile) == [], "recorded bytes found in the browser profile"
+    assert find_leaks(recording, files_under(profile)) == [], (
+        "recorded bytes found in the browser profile"
+    )
 
     # The scan can fail: 64 bytes of the recording planted in a file are found, 40 are not.
     planted = tmp_path / "planted"
@@ -192,5 +194,5 @@ def test_capture_streams_while_recording_and_keeps_nothing_on_the_device(
     middle = len(recording) // 2
     (planted / "leak.bin").write_bytes(b"x" * 100 + recording[middle : middle + 64] + b"y" * 9)
     (planted / "short.bin").write_bytes(b"x" * 100 + recording[middle : middle + 40])
-    runs = footage_runs(recording, planted)
+    runs = find_leaks(recording, files_under(planted))
     assert [r.path.name for r in runs] == ["leak.bin"] and runs[0].length >= 64, runs
