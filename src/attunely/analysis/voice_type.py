@@ -287,12 +287,16 @@ class AcousticVoiceTypeClassifier:
         Weight of the film-adapted spectral-envelope evidence next to pitch.
     clear_evidence : float
         Pitch log ratio beyond which a frame is clear enough to teach the envelope model.
+    min_turn_s : float
+        A change of speaker inside one stretch of speech must last this long; shorter
+        pieces (a child's falling last syllable, an adult's raised word) join a neighbour.
     """
 
     switch_cost: float = 12.0
     max_frame_evidence: float = 4.0
     envelope_weight: float = 0.6
     clear_evidence: float = 2.0
+    min_turn_s: float = 0.3
     name: str = "acoustic"
     model: VoiceModel | None = field(default=None, init=False)
 
@@ -330,6 +334,7 @@ class AcousticVoiceTypeClassifier:
             if b <= a:
                 continue
             path = viterbi_two_state(ratio[a:b], switch_cost=self.switch_cost)
+            path = absorb_short_runs(path, min_frames=round(self.min_turn_s / HOP_S))
             for label_id, (ra, rb) in _labelled_runs(path):
                 label = CHILD if label_id == 1 else ADULT
                 span_voiced = feats.speech[a + ra : a + rb]
@@ -339,6 +344,30 @@ class AcousticVoiceTypeClassifier:
                     Segment((a + ra) * HOP_S, (a + rb) * HOP_S, label, confidence=round(agree, 3))
                 )
         return out
+
+
+def absorb_short_runs(path: np.ndarray, *, min_frames: int) -> np.ndarray:
+    """Relabel runs shorter than `min_frames` with their neighbours' label, shortest first.
+
+    Parameters
+    ----------
+    path : (n,) int8 0/1 labels
+    min_frames : int
+
+    Returns
+    -------
+    (n,) int8 path whose runs are all at least min_frames long (or a single run).
+    """
+    out = path.copy()
+    while True:
+        pieces = _labelled_runs(out)
+        if len(pieces) <= 1:
+            return out
+        label, (start, end) = min(pieces, key=lambda item: item[1][1] - item[1][0])
+        if end - start >= min_frames:
+            return out
+        # Two labels alternate, so both neighbours carry the other label.
+        out[start:end] = 1 - label
 
 
 def _labelled_runs(path: np.ndarray) -> list[tuple[int, tuple[int, int]]]:

@@ -68,7 +68,7 @@ class Script:
 
 def _gap(rng: np.random.Generator, *, solo: bool) -> float:
     """A pause between events: short (joins a conversation) or long (ends one)."""
-    if solo or rng.random() < 0.35:
+    if solo or rng.random() < 0.25:
         return float(rng.uniform(6.0, 9.0))
     return float(rng.uniform(1.0, 4.0))
 
@@ -185,10 +185,10 @@ def write_script(
     """
     writer = _Writer(rng, duration_s, adult, child)
     kinds = ("exchange", "adult_initiated", "movement", "child_solo", "adult_solo", "quiet")
-    weights = np.array([0.42, 0.16, 0.1, 0.1, 0.12, 0.1])
+    weights = np.array([0.45, 0.17, 0.1, 0.08, 0.1, 0.1])
     t = float(rng.uniform(0.5, 2.0))
     # Each event needs room; stop before one could spill over the end of the film.
-    while t < duration_s - 14.0:
+    while t < duration_s - 10.0:
         kind = str(rng.choice(kinds, p=weights / weights.sum()))
         solo = kind in ("child_solo", "adult_solo")
         if solo and t > 1.0:
@@ -210,4 +210,10 @@ def write_script(
     for _ in range(int(duration_s // 20)):
         start = float(rng.uniform(0, max(0.0, duration_s - 2)))
         writer.move(CHILD, start, start + float(rng.uniform(0.5, 1.2)), 0.35, "play")
-    return writer.script
+    # A long last exchange may run past the end: cut what the film cannot hold.
+    script = writer.script
+    limit = duration_s - 0.5
+    script.utterances = [u for u in script.utterances if u.end <= limit]
+    script.bursts = [b for b in script.bursts if b.end <= limit]
+    script.episodes = [e for e in script.episodes if e.end <= limit]
+    return script
