@@ -21,6 +21,7 @@ from attunely.db import unit_of_work, utcnow
 from attunely.errors import AttunelyError, MediaError
 from attunely.films.models import Film, UploadPart
 from attunely.films.schemas import FilmState
+from attunely.films.service import delete_parts
 from attunely.films.vaultfile import VaultFile
 from attunely.jobs import service as jobs
 from attunely.jobs.registry import JobContext, register, register_maintenance
@@ -70,17 +71,6 @@ def _reject(db: Session, *, vault: Vault, film: Film, problem: str) -> None:
         purpose="feedback",
         detail={"problem": problem[:200]},
     )
-
-
-def _delete_parts(db: Session, *, vault: Vault, upload_id: str) -> None:
-    parts = list(db.scalars(select(UploadPart).where(UploadPart.upload_id == upload_id)))
-    for part in parts:
-        db.delete(part)
-    db.flush()
-    for part in parts:
-        vault_service.delete_object(
-            db, vault=vault, actor=WORKER, object_id=part.object_id, purpose="feedback"
-        )
 
 
 @register("films.assemble")
@@ -157,14 +147,14 @@ def assemble(ctx: JobContext) -> str:
                 problem="The film arrived damaged (its checksum does not match what your "
                 f"device sent: {exc.message}). Please upload it again.",
             )
-            _delete_parts(db, vault=vault, upload_id=upload_id)
+            delete_parts(db, vault=vault, actor=WORKER, upload_id=upload_id)
         return "rejected: checksum"
     faults.point("films.joined_before_link")
     with unit_of_work(ctx.sessions) as db:
         film = db.get(Film, ctx.subject_id)
         assert film is not None
         film.original_object_id = original.id
-        _delete_parts(db, vault=vault, upload_id=upload_id)
+        delete_parts(db, vault=vault, actor=WORKER, upload_id=upload_id)
         jobs.enqueue(
             db, kind="films.process", subject_id=film.id, dedupe_key=f"films.process:{film.id}"
         )

@@ -299,12 +299,7 @@ def abandon_upload(db: Session, *, vault: Vault, actor: Actor, upload_id: str) -
 def _discard_upload(
     db: Session, *, vault: Vault, actor: Actor, upload: Upload, reason: str
 ) -> None:
-    parts = list(db.scalars(select(UploadPart).where(UploadPart.upload_id == upload.id)))
-    for part in parts:
-        vault_service.delete_object(
-            db, vault=vault, actor=actor, object_id=part.object_id, purpose="feedback"
-        )
-        db.delete(part)
+    delete_parts(db, vault=vault, actor=actor, upload_id=upload.id)
     upload.state = "abandoned"
     upload.updated_at = utcnow()
     audit.record(
@@ -316,6 +311,18 @@ def _discard_upload(
         purpose="feedback",
         detail={"reason": reason},
     )
+
+
+def delete_parts(db: Session, *, vault: Vault, actor: Actor, upload_id: str) -> None:
+    """Destroy an upload's parts: rows first (they point at the objects), then the objects."""
+    parts = list(db.scalars(select(UploadPart).where(UploadPart.upload_id == upload_id)))
+    for part in parts:
+        db.delete(part)
+    db.flush()
+    for part in parts:
+        vault_service.delete_object(
+            db, vault=vault, actor=actor, object_id=part.object_id, purpose="feedback"
+        )
 
 
 def expire_uploads(db: Session, *, vault: Vault, actor: Actor, idle_hours: float) -> int:

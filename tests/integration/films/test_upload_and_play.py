@@ -194,3 +194,32 @@ def test_cli_import_show_and_export(
     assert refused.exit_code == 2 and "empty" in refused.output
     reset_settings_cache()
     assert os.environ["ATTUNELY_DATA_DIR"]
+
+
+def test_idle_uploads_are_abandoned_and_their_parts_destroyed(
+    app: FastAPI, settings: Settings, filming: Filming, db: Session
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from attunely.db import utcnow
+    from attunely.films.jobs import housekeeping
+    from attunely.films.models import Upload
+
+    client = filming.client
+    started = client.post(
+        f"/api/filming-sessions/{filming.session_id}/uploads", json={"label": "left behind"}
+    ).json()
+    assert (
+        client.put(f"/api/uploads/{started['id']}/parts/0", content=b"x" * 5000).status_code == 200
+    )
+    db.execute(update(Upload).values(updated_at=utcnow() - timedelta(hours=49)))
+    db.commit()
+    housekeeping(settings, app.state.session_factory)
+    assert client.get(f"/api/uploads/{started['id']}").json()["state"] == "abandoned"
+    parts = db.scalars(select(VaultObject).where(VaultObject.kind == "upload")).all()
+    assert parts == []
+    db.rollback()
+    resumed = client.put(f"/api/uploads/{started['id']}/parts/5000", content=b"y")
+    assert resumed.status_code == 409 and "abandoned" in resumed.text
