@@ -17,6 +17,9 @@ Choices, and why:
   **no B-frames**: a seek lands on the exact frame after decoding at most a second of
   pictures, and presentation order equals decode order, so there is no composition offset
   or edit list for a player to get wrong.
+  To show frame N, a player should seek to (N + 0.5) / fps: Chromium keeps times in whole
+  microseconds, so a seek to exactly N / fps can land on frame N - 1 (the browser test
+  checks the half-frame rule).
 - **Upright**: the rotation a phone records as metadata is applied to the pixels.
 - **At most `max_width` x `max_height`** (1280x720), even sides, 8-bit 4:2:0 (what browsers
   decode), AAC-LC 48 kHz.
