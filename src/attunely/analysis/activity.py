@@ -158,24 +158,40 @@ def energy_score(
     -------
     (n_frames,) float32 in [0, 1].
     """
+    return energy_scores(samples, speech_band_hz=speech_band_hz, smooth_s=(smooth_s,))[0]
+
+
+def energy_scores(
+    samples: F32,
+    *,
+    speech_band_hz: tuple[float, float] = (150.0, 4500.0),
+    smooth_s: tuple[float, ...] = (0.05, 0.0),
+) -> list[F32]:
+    """energy_score for several smoothing lengths from one spectral pass (same units)."""
     x = require_mono("samples", samples)
-    require_range("smooth_s", smooth_s, 0.0, 1.0)
+    for length in smooth_s:
+        require_range("smooth_s", length, 0.0, 1.0)
     bands, centres = band_powers(x)
     use = (centres >= speech_band_hz[0]) & (centres <= speech_band_hz[1])
-    noise = noise_floor(bands, bins=bins_per_band())
-    width = max(1, round(smooth_s / HOP_S))
-    if width > 1:
-        kernel = np.ones(width, dtype=np.float32) / width
-        # A centred moving average along time, band by band.
-        bands = np.stack(
-            [np.convolve(bands[:, b], kernel, "same") for b in range(bands.shape[1])], axis=1
-        )
-    gamma = bands[:, use] / np.maximum(noise[:, use], 1e-12)
-    # Sohn's log-likelihood ratio with the a priori SNR at its ML estimate (gamma - 1).
-    llr = np.where(gamma > 1, gamma - np.log(np.maximum(gamma, 1e-12)) - 1, 0.0)
-    # Squash the mean over bands to 0-1: about 1 nat of evidence is a clear speech frame.
-    score: F32 = (1 - np.exp(-llr.mean(axis=1))).astype(np.float32)
-    return score
+    bands = bands[:, use]
+    noise = np.maximum(noise_floor(bands, bins=bins_per_band()[use]), 1e-12)
+    scores = []
+    for length in smooth_s:
+        width = max(1, round(length / HOP_S))
+        smoothed = bands
+        if width > 1:
+            kernel = np.ones(width, dtype=np.float32) / width
+            # A centred moving average along time, band by band.
+            smoothed = np.stack(
+                [np.convolve(bands[:, b], kernel, "same") for b in range(bands.shape[1])],
+                axis=1,
+            )
+        gamma = smoothed / noise
+        # Sohn's log-likelihood ratio with the a priori SNR at its ML estimate (gamma - 1).
+        llr = np.where(gamma > 1, gamma - np.log(np.maximum(gamma, 1e-12)) - 1, 0.0)
+        # Squash the mean over bands to 0-1: about 1 nat of evidence is a clear speech frame.
+        scores.append((1 - np.exp(-llr.mean(axis=1))).astype(np.float32))
+    return scores
 
 
 def refine_edges(mask: Bool, *, sharp: F32, threshold: float, max_frames: int = 6) -> Bool:
@@ -208,16 +224,16 @@ def silero_score(samples: F32) -> F32:
     vad = SileroVAD(SAMPLE_RATE)
     window = int(vad.window_size_samples)
     n_windows = -(-x.size // window)
-    # The model wants writable, exactly window-sized float32 buffers.
-    buffer = np.zeros(n_windows * window, dtype=np.float32)
-    buffer[: x.size] = x
-    probs = np.array(
-        [
-            vad.process(memoryview(buffer[i * window : (i + 1) * window].data))
-            for i in range(n_windows)
-        ],
-        dtype=np.float32,
-    )
+    probs = np.zeros(n_windows, dtype=np.float32)
+    # The model wants a writable, exactly window-sized float32 buffer: reuse one, so the
+    # whole soundtrack is never copied.
+    buffer = np.zeros(window, dtype=np.float32)
+    view = memoryview(buffer.data)
+    for i in range(n_windows):
+        piece = x[i * window : (i + 1) * window]
+        buffer[: piece.size] = piece
+        buffer[piece.size :] = 0.0
+        probs[i] = vad.process(view)
     hop = round(SAMPLE_RATE * HOP_S)
     n_frames = max(1, -(-x.size // hop))
     # Each 10 ms frame takes the probability of the 32 ms window holding its centre.
@@ -280,7 +296,8 @@ def detect_speech(
         pitch = PitchTrack(np.full(n_frames, np.nan, np.float32), np.ones(n_frames, np.float32))
         return Activity(np.zeros(n_frames, np.float32), empty, [], pitch, method)
 
-    energy = energy_score(x)[:n_frames]
+    energy, sharp = energy_scores(x, smooth_s=(0.05, 0.0))
+    energy, sharp = energy[:n_frames], sharp[:n_frames]
     if method == "energy":
         score = energy
     elif method == "silero":
@@ -289,7 +306,7 @@ def detect_speech(
         score = 0.5 * (energy + silero_score(x)[:n_frames])
     candidate = hysteresis(score, high=high, low=low)
     if method != "silero":
-        candidate = refine_edges(candidate, sharp=energy_score(x, smooth_s=0.0), threshold=low)
+        candidate = refine_edges(candidate, sharp=sharp, threshold=low)
     # Pitch only where speech is plausible: YIN is the costliest step per frame.
     pitch = yin(x, frames=_dilate(candidate, 5), threshold=0.35)
     voiced = pitch.voiced

@@ -43,27 +43,27 @@ def require_mono(name: str, samples: npt.NDArray[np.floating], *, min_len: int =
     return np.ascontiguousarray(array, dtype=np.float32)
 
 
-def frame_signal(samples: F32, *, frame_len: int, hop: int) -> F32:
-    """Cut a signal into overlapping frames without copying.
+def gather_frames(samples: F32, starts: I64, *, frame_len: int) -> F32:
+    """Copy out frames of `frame_len` samples starting at the given offsets.
 
     Parameters
     ----------
     samples : (n,) float32
-    frame_len, hop : int
-        Frame length and hop in samples.
+    starts : (m,) int64
+        First sample of each frame; frames may reach before 0 or past n (zeros there).
+    frame_len : int
 
     Returns
     -------
-    (n_frames, frame_len) float32 read-only view; the tail is zero-padded so that
-    n_frames = ceil(n / hop) and frame i starts at sample i * hop.
+    (m, frame_len) float32. Callers take frames a chunk at a time, so memory stays at
+    m * frame_len floats however long the film is.
     """
-    n_frames = max(1, -(-samples.size // hop))
-    # Pad so the last frame is complete; the copy is one pass over the signal.
-    padded = np.zeros(n_frames * hop + frame_len, dtype=np.float32)
-    padded[: samples.size] = samples
-    # A strided view gives every frame without materialising n_frames * frame_len floats.
-    view = np.lib.stride_tricks.sliding_window_view(padded, frame_len)[::hop]
-    return view[:n_frames]
+    # One fancy-indexing gather; indices outside the signal read as silence.
+    index = starts[:, None] + np.arange(frame_len)[None, :]
+    inside = (index >= 0) & (index < samples.size)
+    frames = np.zeros(index.shape, dtype=np.float32)
+    frames[inside] = samples[index[inside]]
+    return frames
 
 
 def runs(mask: Bool) -> list[tuple[int, int]]:

@@ -16,6 +16,7 @@ import typer
 from attunely.errors import AttunelyError, InvalidInput
 
 if TYPE_CHECKING:
+    from attunely.analysis.motion import Box
     from attunely.analysis.pipeline import AnalysisOptions, AnalysisResult, Progress
 
 OUTPUT_FILES = ("analysis.json", "speech.rttm", "moments.vtt", "report.html")
@@ -67,6 +68,21 @@ def run_analysis(
     return result
 
 
+def parse_region(text: str | None, name: str) -> Box | None:
+    """ "x,y,w,h" in fractions of the frame -> Box (None passes through)."""
+    from attunely.analysis.motion import Box
+
+    if text is None:
+        return None
+    try:
+        x, y, w, h = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be four numbers x,y,w,h between 0 and 1", field=name
+        ) from None
+    return Box(x, y, w, h)
+
+
 def analyse_command(
     film: Annotated[Path, typer.Argument(help="Video (or sound) file to analyse.")],
     out: Annotated[
@@ -81,6 +97,15 @@ def analyse_command(
     speech_method: Annotated[
         str, typer.Option(help="Speech detector: auto, energy, silero or combined.")
     ] = "auto",
+    adult_region: Annotated[
+        str | None,
+        typer.Option(
+            help="Adult's area as x,y,w,h fractions of the frame (0-1), e.g. 0.5,0,0.5,1."
+        ),
+    ] = None,
+    child_region: Annotated[
+        str | None, typer.Option(help="Child's area as x,y,w,h fractions of the frame.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Propose serve-and-return moments in a local film (no server or database needed)."""
@@ -91,7 +116,10 @@ def analyse_command(
 
     try:
         options = AnalysisOptions(
-            speech_method=speech_method, moments_per_minute=moments_per_minute
+            speech_method=speech_method,
+            moments_per_minute=moments_per_minute,
+            adult_region=parse_region(adult_region, "adult_region"),
+            child_region=parse_region(child_region, "child_region"),
         )
         options.check()
         # Refuse an unreadable file before any progress bar or output folder appears.

@@ -110,8 +110,10 @@ class FileMedia:
     def audio(self) -> F32 | None:
         if not self._info.has_audio:
             return None
-        pieces: list[F32] = []
-        filled = 0
+        # One buffer sized from the container's duration, grown if that was short: the
+        # soundtrack is held once, never as pieces plus their concatenation.
+        track = _Track(round((self._info.duration_s + 1.0) * SAMPLE_RATE))
+        got_sound = False
         with av.open(str(self.path)) as container:
             stream = container.streams.audio[0]
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
@@ -122,19 +124,17 @@ class FileMedia:
                     # filled with silence so sound stays in step with the picture.
                     if frame.time is not None:
                         expected = round((frame.time - self._start_s) * SAMPLE_RATE)
-                        if expected - filled > SAMPLE_RATE // 20:
-                            pieces.append(np.zeros(expected - filled, dtype=np.float32))
-                            filled = expected
+                        if expected - track.filled > SAMPLE_RATE // 20:
+                            track.skip_to(expected)
                     for out in resampler.resample(frame):
-                        samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                        pieces.append(samples)
-                        filled += samples.size
+                        track.append(out.to_ndarray().reshape(-1))
+                        got_sound = True
             for out in resampler.resample(None):
-                pieces.append(out.to_ndarray().reshape(-1).astype(np.float32, copy=False))
-        if not pieces:
+                track.append(out.to_ndarray().reshape(-1))
+        if not got_sound:
             self._report.notes.append("the audio track held no decodable sound")
             return None
-        return np.concatenate(pieces)
+        return track.samples()
 
     def grey_frames(self, *, fps: float, width: int) -> Iterator[tuple[float, U8]]:
         require_positive("fps", fps)
@@ -183,6 +183,34 @@ class FileMedia:
                     picture = None
                 result.append(picture)
         return result
+
+
+class _Track:
+    """A growable float32 buffer for decoded sound."""
+
+    def __init__(self, capacity: int) -> None:
+        self._data = np.zeros(max(capacity, SAMPLE_RATE), dtype=np.float32)
+        self.filled = 0
+
+    def _reserve(self, size: int) -> None:
+        if size > self._data.size:
+            grown = np.zeros(max(size, int(self._data.size * 1.5)), dtype=np.float32)
+            grown[: self.filled] = self._data[: self.filled]
+            self._data = grown
+
+    def skip_to(self, position: int) -> None:
+        self._reserve(position)
+        self.filled = position  # the buffer is zero-filled: the gap is silence
+
+    def append(self, samples: np.ndarray) -> None:
+        self._reserve(self.filled + samples.size)
+        self._data[self.filled : self.filled + samples.size] = samples
+        self.filled += samples.size
+
+    def samples(self) -> F32:
+        # A view, not a copy, of the filled part.
+        out: F32 = self._data[: self.filled]
+        return out
 
 
 def _decode_packets(

@@ -16,7 +16,7 @@ from attunely.analysis.arrays import (
     HOP_S,
     SAMPLE_RATE,
     Bool,
-    frame_signal,
+    gather_frames,
     require_mono,
     require_positive,
     require_range,
@@ -55,7 +55,7 @@ def yin(
     threshold: float = 0.2,
     window_s: float = 0.025,
     frames: Bool | None = None,
-    chunk_frames: int = 4096,
+    chunk_frames: int = 1024,
 ) -> PitchTrack:
     """Estimate pitch every 10 ms.
 
@@ -110,15 +110,13 @@ def yin(
     if todo.size == 0:
         return PitchTrack(f0, aper)
 
-    # Shift by half a window so frame i is centred on its own 10 ms slot.
-    centred = np.concatenate((np.zeros(win // 2, dtype=np.float32), x))
-    framed = frame_signal(centred, frame_len=frame_len, hop=hop)
     n_fft = 1 << int(np.ceil(np.log2(frame_len + win)))
     taus = np.arange(tau_max + 1)
 
     for begin in range(0, todo.size, chunk_frames):
         idx = todo[begin : begin + chunk_frames]
-        block = np.asarray(framed[idx], dtype=np.float64)
+        # Start half a window early so frame i is centred on its own 10 ms slot.
+        block = gather_frames(x, idx * hop - win // 2, frame_len=frame_len).astype(np.float64)
         # Remove each frame's DC so a slow offset does not look like a long period.
         block -= block.mean(axis=1, keepdims=True)
         # Cross-correlation of the first window with every lag, via one FFT pair per frame.

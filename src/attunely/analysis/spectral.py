@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, frame_signal, require_positive
+from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, gather_frames, require_positive
 
 WINDOW = 400  # 25 ms at 16 kHz: long enough to resolve a child's harmonics
 N_FFT = 512
@@ -44,13 +44,13 @@ def power_chunks(samples: F32, *, chunk_frames: int = 6000) -> Iterator[tuple[in
     Frame i is centred on sample i * 160 + 80, i.e. the middle of its 10 ms slot.
     """
     require_positive("chunk_frames", chunk_frames)
-    # Half a window of padding centres frames on their slots.
-    padded = np.concatenate((np.zeros(WINDOW // 2 - HOP // 2, dtype=np.float32), samples))
-    frames = frame_signal(padded, frame_len=WINDOW, hop=HOP)
     n_frames = max(1, -(-samples.size // HOP))
     window = np.hanning(WINDOW).astype(np.float32)
+    # Starting half a window early centres each frame on its 10 ms slot.
+    lead = WINDOW // 2 - HOP // 2
     for begin in range(0, n_frames, chunk_frames):
-        block = frames[begin : min(n_frames, begin + chunk_frames)] * window
+        index = np.arange(begin, min(n_frames, begin + chunk_frames), dtype=np.int64)
+        block = gather_frames(samples, index * HOP - lead, frame_len=WINDOW) * window
         spectrum = np.fft.rfft(block, N_FFT, axis=1)
         # |X|^2 in float32: spectra are only ever compared in ratios and logs.
         yield begin, (spectrum.real**2 + spectrum.imag**2).astype(np.float32)

@@ -141,3 +141,25 @@ def test_output_path_that_is_a_file_is_refused(
     result = analyse(film.path, blocker)
     assert result.exit_code == 2 and "not a folder" in result.output
     assert blocker.read_text() == "x"
+
+
+def test_regions_drawn_by_hand_replace_the_proposed_ones(
+    films: Callable[..., SynthFilm], tmp_path: Path
+) -> None:
+    film = films(duration_s=40.0, audio=False, seed=8)
+    result = analyse(
+        film.path,
+        tmp_path / "out",
+        "--adult-region",
+        "0,0,0.5,1",
+        "--child-region",
+        "0.5,0.2,0.5,0.8",
+    )
+    assert result.exit_code == 0, result.output
+    data = load(tmp_path / "out")
+    assert data["tracks"]["regions"] == {"adult": [0, 0, 0.5, 1], "child": [0.5, 0.2, 0.5, 0.8]}
+    assert any("given by hand" in note for note in data["notes"])
+    bad = analyse(film.path, tmp_path / "out2", "--adult-region", "0.8,0,0.5,1")
+    assert bad.exit_code == 2 and "inside the frame" in bad.output
+    bad = analyse(film.path, tmp_path / "out2", "--adult-region", "left")
+    assert bad.exit_code == 2 and "four numbers" in bad.output

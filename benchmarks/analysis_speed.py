@@ -1,0 +1,159 @@
+"""Speed and memory of `attunely analyse` against a bare FFmpeg decode of the same film.
+
+Usage:
+    .venv/bin/python -m benchmarks.analysis_speed [--minutes 10 30] [--runs 2]
+        [--folder benchmarks/out/analysis] [--write-docs]
+
+For each length it generates (once, cached in --folder) a synthetic 720p30 H.264/AAC film
+with `attunely.synth`, then, in the same run and alternating, times
+  floor:    ffmpeg -i FILM -f null -      (full decode of picture and sound)
+  analysis: attunely analyse FILM --out DIR --quiet
+and records each process's peak resident memory (from wait4's rusage). Prints Markdown;
+with --write-docs, replaces the "## Analysis" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from attunely.synth import FilmSpec, generate_film
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Run a command; return (wall seconds, peak resident memory in MiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise SystemExit(f"{command[0]} failed ({process.returncode}): {error[-2000:]}")
+    # ru_maxrss is in KiB on Linux.
+    return wall, usage.ru_maxrss / 1024
+
+
+def film_for(minutes: float, folder: Path) -> Path:
+    path = folder / f"film-{minutes:g}min-720p30.mp4"
+    if not path.exists():
+        print(f"generating a {minutes:g}-minute 720p30 film (cached in {folder}) ...", flush=True)
+        started = time.perf_counter()
+        spec = FilmSpec(
+            seed=42,
+            duration_s=minutes * 60,
+            snr_db=10.0,
+            width=1280,
+            height=720,
+            fps=30,
+            preset="veryfast",
+        )
+        generate_film(path.with_suffix(".partial.mp4"), spec)
+        path.with_suffix(".partial.mp4").rename(path)
+        print(f"  took {time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(re.findall(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[0])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, IndexError):
+        pass
+    ffmpeg = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout
+    version = ffmpeg.split("\n", 1)[0].replace("ffmpeg version ", "FFmpeg ")
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {version.split(' Copyright')[0]}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=float, nargs="+", default=[10.0])
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--folder", type=Path, default=ROOT / "benchmarks" / "out" / "analysis")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("ffmpeg") is None:
+        raise SystemExit("ffmpeg is needed for the floor measurement")
+    args.folder.mkdir(parents=True, exist_ok=True)
+    attunely = str(Path(sys.executable).with_name("attunely"))
+    rows = []
+    for minutes in args.minutes:
+        film = film_for(minutes, args.folder)
+        floors, analyses = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(args.runs):
+                # Alternate so both see the same cache and machine state.
+                floors.append(
+                    run(["ffmpeg", "-loglevel", "error", "-i", str(film), "-f", "null", "-"])
+                )
+                analyses.append(run([attunely, "analyse", str(film), "--out", tmp, "--quiet"]))
+        floor = statistics.median(w for w, _ in floors)
+        wall = statistics.median(w for w, _ in analyses)
+        peak = max(m for _, m in analyses)
+        row = (
+            f"| {minutes:g} min | {film.stat().st_size / 2**20:.0f} MiB | {floor:.1f} s | "
+            f"{wall:.1f} s | **{wall / floor:.2f}x** | {peak:.0f} MiB | "
+            f"{max(m for _, m in floors):.0f} MiB |"
+        )
+        rows.append(row)
+        print(row, flush=True)
+    table = "\n".join(
+        [
+            "| film (720p30 H.264 + AAC) | file | ffmpeg decode (floor) | attunely analyse | "
+            "ratio | analyse peak RSS | ffmpeg peak RSS |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+        ]
+    )
+    print(table)
+    if args.write_docs:
+        write_docs(table, runs=args.runs)
+
+
+def write_docs(table: str, *, runs: int) -> None:
+    """Replace (or add) the "## Analysis" section of docs/benchmarks.md, leaving others alone."""
+    section = (
+        "## Analysis\n\n"
+        "`benchmarks/analysis_speed.py`: `attunely analyse` on generated 720p30 films against a "
+        "full `ffmpeg -i FILM -f null -` decode of the same file, measured alternately in the "
+        f"same run (median of {runs} runs each; peak resident memory from `wait4`). "
+        "Goals: at most 1.5 times the decode, and peak memory flat in film length (≤ 1.5 GB "
+        "for 60 minutes).\n\n"
+        f"Machine: {machine()}.\n\n{table}\n"
+    )
+    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    pattern = re.compile(r"^## Analysis\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(section + "\n", text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOCS.write_text(text.rstrip("\n") + "\n")
+    print(f"updated {DOCS}")
+
+
+if __name__ == "__main__":
+    main()
