@@ -307,7 +307,9 @@ def select(
 
     The film is cut into as many equal stretches as moments wanted; the clearest candidate
     of each stretch is taken first, then the remaining places go to the clearest candidates
-    left, always keeping `gap_s` seconds between moments.
+    left, always keeping `gap_s` seconds between moments. Each principle already chosen
+    counts 0.05 against further candidates of the same principle, so a practitioner sees
+    the range of patterns the film offers rather than ten of one kind.
 
     Returns
     -------
@@ -322,15 +324,23 @@ def select(
     def free(m: Moment) -> bool:
         return all(m.end + gap_s <= c.start or m.start >= c.end + gap_s for c in chosen)
 
-    ranked = sorted(found, key=lambda m: (-m.strength, m.start))
+    def best(pool: list[Moment]) -> Moment | None:
+        usable = [m for m in pool if free(m) and m not in chosen]
+        if not usable:
+            return None
+        counts = {p: sum(1 for c in chosen if c.principle == p) for p in PRINCIPLES}
+        return min(
+            usable, key=lambda m: (-(m.strength - 0.05 * counts.get(m.principle, 0)), m.start)
+        )
+
     stretch = duration_s / wanted
     for k in range(wanted):
-        inside = [m for m in ranked if k * stretch <= m.still_s < (k + 1) * stretch and free(m)]
-        if inside:
-            chosen.append(inside[0])
-    for m in ranked:
-        if len(chosen) >= wanted:
+        pick = best([m for m in found if k * stretch <= m.still_s < (k + 1) * stretch])
+        if pick is not None:
+            chosen.append(pick)
+    while len(chosen) < wanted:
+        pick = best(found)
+        if pick is None:
             break
-        if m not in chosen and free(m):
-            chosen.append(m)
+        chosen.append(pick)
     return sorted(chosen, key=lambda m: m.start)

@@ -119,6 +119,22 @@ def test_selection_picks_about_one_per_minute() -> None:
     assert len(select(spread, duration_s=600.0, per_minute=0.5)) == 5
 
 
+def test_selection_shows_a_range_of_principles() -> None:
+    # Slightly clearer movement moments everywhere, vocal ones close behind: not all ten
+    # places go to one pattern.
+    movement = [
+        Moment(
+            10 + 60 * k, 14 + 60 * k, 0.75, ATTENTIVE, "movement_initiative", ("r",), 11 + 60 * k
+        )
+        for k in range(10)
+    ]
+    vocal = [fake(40 + 60 * k, 0.7) for k in range(10)]
+    chosen = select(movement + vocal, duration_s=600.0)
+    principles = [m.principle for m in chosen]
+    assert len(chosen) == 10
+    assert 3 <= principles.count(RECEIVING) <= 7
+
+
 def test_clock_and_bad_parameters() -> None:
     assert clock(133.4) == "02:13.4"
     assert clock(3725.0) == "1:02:05.0"
