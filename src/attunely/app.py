@@ -71,11 +71,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from attunely.cases import pages as cases_pages
     from attunely.films import api as films_api
     from attunely.films import pages as films_pages
+    from attunely.workspace import api as workspace_api
+    from attunely.workspace import pages as workspace_pages
 
     for module in (auth_api, accounts_api, cases_api, films_api, audit_api):
         app.include_router(module.router, prefix="/api")
     for module in (auth_pages, cases_pages, films_pages, accounts_pages, audit_pages):
         app.include_router(module.router)
+    app.include_router(workspace_api.router, prefix="/api")
+    app.include_router(workspace_pages.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_actor: Annotated[Actor, allow(Action.PUBLIC_PAGE)]) -> dict[str, Any]:

@@ -12,3 +12,4 @@ def load_all() -> None:
     from attunely.films import models as _films  # noqa: F401
     from attunely.jobs import models as _jobs  # noqa: F401
     from attunely.vault import models as _vault  # noqa: F401
+    from attunely.workspace import models as _workspace  # noqa: F401

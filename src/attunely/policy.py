@@ -61,6 +61,10 @@ class Action(StrEnum):
     FILM_UPLOAD = "film.upload"
     FILM_PLAY = "film.play"
     FILM_EXPORT = "film.export"
+    ANNOTATION_VIEW = "annotation.view"
+    ANNOTATION_EDIT = "annotation.edit"
+    SCHEME_VIEW = "scheme.view"
+    SCHEME_MANAGE = "scheme.manage"
     USER_LIST = "user.list"
     USER_MANAGE = "user.manage"
     TEAM_MANAGE = "team.manage"
@@ -238,6 +242,31 @@ def _team_rule(actor: Actor, res: Resource) -> Decision:
     return _deny("not a member of this team", conceal=True)
 
 
+def _team_member_rule(*roles: Role) -> Rule:
+    """Act on a team's shared things (coding schemes): a member holding one of `roles`, or
+    the team's manager."""
+    wanted = frozenset(roles)
+
+    def rule(actor: Actor, res: Resource) -> Decision:
+        if actor.local_operator:
+            return _allow("local operator")
+        if not actor.authenticated:
+            return _deny("not signed in")
+        if res is None:
+            if _has_role(actor, wanted | {Role.MANAGER}):
+                return _allow("role may act on team schemes")
+            return _deny("role required: " + "/".join(sorted(wanted | {Role.MANAGER})))
+        if not isinstance(res, TeamScope) or res.organisation_id != actor.organisation_id:
+            return _deny("not a team of this organisation", conceal=True)
+        if Role.MANAGER in actor.roles and res.team_id in actor.managed_team_ids:
+            return _allow("manager of the team")
+        if _has_role(actor, wanted) and res.team_id in actor.team_ids:
+            return _allow("member of the team")
+        return _deny("not a member of this team", conceal=True)
+
+    return rule
+
+
 def _caseload_rule(actor: Actor, res: Resource) -> Decision:
     if not actor.authenticated or Role.MANAGER not in actor.roles:
         return _deny("role required: manager")
@@ -274,6 +303,11 @@ RULES: dict[Action, Rule] = {
     Action.FILM_UPLOAD: _case_rule("assigned guider", local=True),
     Action.FILM_PLAY: _case_rule("assigned guider", "assigned supervisor", local=True),
     Action.FILM_EXPORT: _case_rule(local=True),
+    # Codes and clips describe what is in the footage: the same people as watching it.
+    Action.ANNOTATION_VIEW: _case_rule("assigned guider", "assigned supervisor", local=True),
+    Action.ANNOTATION_EDIT: _case_rule("assigned guider", local=True),
+    Action.SCHEME_VIEW: _team_member_rule(Role.GUIDER, Role.TRAINEE_GUIDER, Role.SUPERVISOR),
+    Action.SCHEME_MANAGE: _team_member_rule(Role.GUIDER, Role.SUPERVISOR),
     Action.USER_LIST: _roles(Role.ADMIN, Role.MANAGER, Role.DPO, local=True),
     Action.USER_MANAGE: _roles(Role.ADMIN, local=True),
     Action.TEAM_MANAGE: _roles(Role.ADMIN, local=True),

@@ -1,0 +1,248 @@
+// The workspace timeline: one lane per code, then clips and stills, under a time ruler, with
+// the playhead and the selection. Click to go to a frame, drag to select a range. Drawn on a
+// canvas; the lists beside it carry the same facts for screen readers and keyboards.
+(function (root) {
+  "use strict";
+
+  var NS = root.Attunely = root.Attunely || {};
+  var GUTTER = 150;
+  var RULER = 22;
+  var DRAG_PX = 4;
+  var TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
+
+  function Timeline(canvas, options) {
+    this.canvas = canvas;
+    this.frameCount = Math.max(1, options.frameCount);
+    this.fps = options.fps;
+    this.onSeek = options.onSeek;
+    this.onSelect = options.onSelect;
+    this.start = 0;
+    this.length = this.frameCount;
+    this.data = { frame: 0, selection: null, lanes: [], annotations: [], clips: [], stills: [] };
+    this.drag = null;
+    this.laneHeight = 22;
+    var self = this;
+    canvas.addEventListener("pointerdown", function (e) { self.down(e); });
+    canvas.addEventListener("pointermove", function (e) { self.move(e); });
+    canvas.addEventListener("pointerup", function (e) { self.up(e); });
+    canvas.addEventListener("pointercancel", function () { self.drag = null; });
+    if (root.ResizeObserver) {
+      new root.ResizeObserver(function () { self.draw(); }).observe(canvas);
+    } else {
+      root.addEventListener("resize", function () { self.draw(); });
+    }
+  }
+
+  Timeline.prototype.set = function (data) {
+    Object.assign(this.data, data);
+    this.follow();
+    this.draw();
+  };
+
+  // Keep the playhead in view when zoomed in: turn the page when it runs off the edge.
+  Timeline.prototype.follow = function () {
+    var f = this.data.frame;
+    if (f < this.start || f >= this.start + this.length) {
+      this.start = Math.max(0, Math.min(this.frameCount - this.length, f - Math.floor(this.length * 0.1)));
+    }
+  };
+
+  Timeline.prototype.zoom = function (factor) {
+    var centre = this.data.frame;
+    var length = Math.round(this.length / factor);
+    length = Math.max(Math.min(this.frameCount, Math.ceil(this.fps * 2)), Math.min(this.frameCount, length));
+    this.length = length;
+    this.start = Math.max(0, Math.min(this.frameCount - length, Math.round(centre - length / 2)));
+    this.draw();
+  };
+
+  Timeline.prototype.fit = function () {
+    this.start = 0;
+    this.length = this.frameCount;
+    this.draw();
+  };
+
+  Timeline.prototype.width = function () { return this.canvas.clientWidth; };
+
+  Timeline.prototype.x = function (frame) {
+    return GUTTER + (frame - this.start) / this.length * (this.width() - GUTTER);
+  };
+
+  Timeline.prototype.frameAt = function (clientX) {
+    var rect = this.canvas.getBoundingClientRect();
+    var x = clientX - rect.left;
+    var f = Math.floor(this.start + (x - GUTTER) / (this.width() - GUTTER) * this.length);
+    return Math.max(0, Math.min(this.frameCount - 1, f));
+  };
+
+  Timeline.prototype.down = function (e) {
+    if (e.button !== undefined && e.button !== 0) { return; }
+    this.canvas.setPointerCapture(e.pointerId);
+    this.drag = { x: e.clientX, from: this.frameAt(e.clientX), moved: false };
+  };
+
+  Timeline.prototype.move = function (e) {
+    if (!this.drag) { return; }
+    if (Math.abs(e.clientX - this.drag.x) > DRAG_PX) { this.drag.moved = true; }
+    if (this.drag.moved) {
+      var to = this.frameAt(e.clientX);
+      this.onSelect({ in_frame: Math.min(this.drag.from, to), out_frame: Math.max(this.drag.from, to) + 1 });
+    }
+  };
+
+  Timeline.prototype.up = function (e) {
+    if (!this.drag) { return; }
+    var drag = this.drag;
+    this.drag = null;
+    if (!drag.moved) { this.onSeek(this.frameAt(e.clientX)); }
+  };
+
+  Timeline.prototype.lanesHeight = function () {
+    return RULER + (this.data.lanes.length + 2) * this.laneHeight + 4;
+  };
+
+  function clock(seconds) {
+    var m = Math.floor(seconds / 60);
+    var s = seconds - m * 60;
+    var text = (s < 10 ? "0" : "") + (Number.isInteger(s) ? String(s) : s.toFixed(1));
+    return m + ":" + text;
+  }
+
+  Timeline.prototype.draw = function () {
+    var canvas = this.canvas;
+    var width = canvas.clientWidth;
+    if (!width) { return; }
+    this.laneHeight = width < 900 ? 30 : 22;
+    var height = this.lanesHeight();
+    canvas.style.height = height + "px";
+    var ratio = root.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+    }
+    var g = canvas.getContext("2d");
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, width, height);
+    g.fillStyle = "#ffffff";
+    g.fillRect(0, 0, width, height);
+    g.font = "12px system-ui, sans-serif";
+    g.textBaseline = "middle";
+    this.drawRuler(g, width);
+    var self = this;
+    var lh = this.laneHeight;
+    var lanes = this.data.lanes.concat([{ name: "Clips" }, { name: "Stills" }]);
+    lanes.forEach(function (lane, i) {
+      var y = RULER + i * lh;
+      g.fillStyle = i % 2 ? "#f7f5f0" : "#ffffff";
+      g.fillRect(0, y, width, lh);
+      g.fillStyle = lane.colour || "#5b6b78";
+      g.fillRect(4, y + lh / 2 - 5, 10, 10);
+      g.fillStyle = "#1d2b36";
+      g.save();
+      g.beginPath();
+      g.rect(0, y, GUTTER - 6, lh);
+      g.clip();
+      g.fillText((lane.key ? lane.key + "  " : "") + lane.name, 20, y + lh / 2);
+      g.restore();
+    });
+    var end = this.start + this.length;
+    var laneOf = {};
+    this.data.lanes.forEach(function (lane, i) { if (lane.code) { laneOf[lane.code] = i; } });
+    var other = this.data.lanes.length - 1;
+    this.data.annotations.forEach(function (a) {
+      var stop = a.end_frame === null || a.end_frame === undefined ? self.data.frame + 1 : a.end_frame;
+      if (stop < self.start || a.start_frame > end) { return; }
+      var i = laneOf[a.code] !== undefined ? laneOf[a.code] : other;
+      var lane = self.data.lanes[i] || {};
+      var y = RULER + i * lh + 3;
+      var h = lh - 6;
+      if (a.subject === "adult") { h = h / 2; }
+      if (a.subject === "child") { y += h / 2; h = h / 2; }
+      g.fillStyle = lane.colourOf ? lane.colourOf(a) : (lane.colour || "#5b6b78");
+      var x0 = self.x(a.start_frame);
+      if (a.end_frame === a.start_frame) {
+        g.fillRect(x0 - 1.5, y, 3, h);
+        g.beginPath();
+        g.moveTo(x0 - 5, y);
+        g.lineTo(x0 + 5, y);
+        g.lineTo(x0, y + Math.min(8, h));
+        g.fill();
+      } else {
+        var x1 = Math.max(self.x(stop), x0 + 2);
+        g.globalAlpha = a.end_frame === null ? 0.55 : 0.85;
+        g.fillRect(x0, y, x1 - x0, h);
+        g.globalAlpha = 1;
+      }
+    });
+    var clipY = RULER + this.data.lanes.length * lh;
+    this.data.clips.forEach(function (c, n) {
+      if (c.out_frame < self.start || c.in_frame > end) { return; }
+      var x0 = self.x(c.in_frame);
+      var x1 = Math.max(self.x(c.out_frame), x0 + 2);
+      g.fillStyle = "rgba(47, 111, 98, 0.75)";
+      g.fillRect(x0, clipY + 3, x1 - x0, lh - 6);
+      g.save();
+      g.beginPath();
+      g.rect(x0, clipY, x1 - x0, lh);
+      g.clip();
+      g.fillStyle = "#ffffff";
+      g.fillText((n + 1) + ". " + c.title, x0 + 4, clipY + lh / 2);
+      g.restore();
+    });
+    var stillY = clipY + lh;
+    g.fillStyle = "#8a4b00";
+    this.data.stills.forEach(function (s) {
+      if (s.frame < self.start || s.frame > end) { return; }
+      var x = self.x(s.frame);
+      g.beginPath();
+      g.moveTo(x, stillY + 4);
+      g.lineTo(x + 6, stillY + lh / 2);
+      g.lineTo(x, stillY + lh - 4);
+      g.lineTo(x - 6, stillY + lh / 2);
+      g.fill();
+    });
+    var sel = this.data.selection;
+    if (sel) {
+      var sx0 = Math.max(GUTTER, this.x(sel.in_frame));
+      var sx1 = Math.min(width, this.x(sel.out_frame));
+      if (sx1 > sx0) {
+        g.fillStyle = "rgba(47, 111, 98, 0.16)";
+        g.fillRect(sx0, RULER, sx1 - sx0, height - RULER);
+        g.fillStyle = "#2f6f62";
+        g.fillRect(sx0, RULER, 1.5, height - RULER);
+        g.fillRect(sx1 - 1.5, RULER, 1.5, height - RULER);
+      }
+    }
+    var px = this.x(this.data.frame + 0.5);
+    if (px >= GUTTER && px <= width) {
+      g.fillStyle = "#a3222a";
+      g.fillRect(px - 1, 0, 2, height);
+      g.beginPath();
+      g.moveTo(px - 6, 0);
+      g.lineTo(px + 6, 0);
+      g.lineTo(px, 8);
+      g.fill();
+    }
+  };
+
+  Timeline.prototype.drawRuler = function (g, width) {
+    var span = width - GUTTER;
+    var secondsShown = this.length / this.fps;
+    var step = TICKS[TICKS.length - 1];
+    for (var i = 0; i < TICKS.length; i++) {
+      if (TICKS[i] / secondsShown * span >= 70) { step = TICKS[i]; break; }
+    }
+    g.fillStyle = "#eef1f3";
+    g.fillRect(0, 0, width, RULER);
+    g.fillStyle = "#5b6b78";
+    var first = Math.ceil(this.start / this.fps / step) * step;
+    var last = (this.start + this.length) / this.fps;
+    for (var t = first; t <= last + 1e-9; t += step) {
+      var x = this.x(t * this.fps);
+      g.fillRect(x, RULER - 6, 1, 6);
+      g.fillText(clock(Math.round(t * 10) / 10), x + 3, RULER / 2 - 1);
+    }
+  };
+
+  NS.Timeline = Timeline;
+})(window);
