@@ -7,11 +7,11 @@ one backed by arrays, so tests can feed the pipeline without writing files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import av
 import av.error
@@ -93,11 +93,23 @@ def _scaled_size(width: int, height: int, target_width: int) -> tuple[int, int]:
 class FileMedia:
     """A film on disk, decoded with PyAV. Create with `open_media`."""
 
-    def __init__(self, path: Path, info: MediaInfo, start_s: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        info: MediaInfo,
+        start_s: float,
+        opener: Callable[[], BinaryIO] | None = None,
+    ) -> None:
         self.path = path
+        # The server reads films from the vault through a file object, never a path.
+        self._opener = opener
         self._info = info
         self._start_s = start_s
         self._report = DecodeReport()
+
+    def _open(self) -> av.container.InputContainer:
+        source = self._opener() if self._opener is not None else str(self.path)
+        return av.open(source, mode="r")
 
     @property
     def info(self) -> MediaInfo:
@@ -114,7 +126,7 @@ class FileMedia:
         # soundtrack is held once, never as pieces plus their concatenation.
         track = _Track(round((self._info.duration_s + 1.0) * SAMPLE_RATE))
         got_sound = False
-        with av.open(str(self.path)) as container:
+        with self._open() as container:
             stream = container.streams.audio[0]
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
             for frames in _decode_packets(container, stream, self._report, audio=True):
@@ -144,7 +156,7 @@ class FileMedia:
         out_w, out_h = _scaled_size(self._info.width, self._info.height, width)
         step = 1.0 / fps
         next_time = 0.0
-        with av.open(str(self.path)) as container:
+        with self._open() as container:
             stream = container.streams.video[0]
             # Frame threading uses every core, as `ffmpeg` itself does.
             stream.thread_type = "AUTO"
@@ -166,7 +178,7 @@ class FileMedia:
             return [None for _ in times]
         out_w, out_h = _scaled_size(self._info.width, self._info.height, width)
         result: list[U8 | None] = []
-        with av.open(str(self.path)) as container:
+        with self._open() as container:
             stream = container.streams.video[0]
             base = stream.time_base or Fraction(1, 1000)
             for t in times:
@@ -242,20 +254,27 @@ def _decode_packets(
         yield [f for f in frames if isinstance(f, av.AudioFrame | av.VideoFrame)]
 
 
-def open_media(path: Path) -> FileMedia:
+def open_media(path: Path, *, opener: Callable[[], BinaryIO] | None = None) -> FileMedia:
     """Open a film (or sound recording) for analysis.
+
+    Parameters
+    ----------
+    path : Path
+        The film's file; with `opener`, only its name is used (in messages).
+    opener : callable returning a seekable binary file object, optional
+        Called each time the film must be read from the start (the vault's decrypting reader).
 
     Raises
     ------
     InvalidInput
         The file is missing, not a file, or not something FFmpeg can decode.
     """
-    if not path.exists():
+    if opener is None and not path.exists():
         raise InvalidInput(f"{path} does not exist", field="film")
-    if not path.is_file():
+    if opener is None and not path.is_file():
         raise InvalidInput(f"{path} is not a file", field="film")
     try:
-        container = av.open(str(path))
+        container = av.open(opener() if opener is not None else str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise InvalidInput(
             f"{path.name} is not a video or audio file this program can read", field="film"
@@ -282,7 +301,7 @@ def open_media(path: Path) -> FileMedia:
             audio_codec=audio_streams[0].codec_context.name if audio_streams else None,
             video_codec=video.codec_context.name if video else None,
         )
-    return FileMedia(path, info, max(0.0, start_s))
+    return FileMedia(path, info, max(0.0, start_s), opener)
 
 
 class ArrayMedia:
