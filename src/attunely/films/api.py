@@ -219,3 +219,31 @@ def waveform(
     return Response(
         reader.read_range(), media_type="application/json", headers={"Cache-Control": "no-store"}
     )
+
+
+@router.get("/films/{film_id}/analysis")
+def film_analysis(
+    film_id: str, request: Request, db: SessionDep, actor: Annotated[Actor, allow(Action.FILM_PLAY)]
+) -> Response:
+    """The automatic first pass: speech, turns, motion, synchrony and proposed moments."""
+    from attunely.films.analysis import read_analysis
+
+    body = read_analysis(db, vault=request.app.state.vault, actor=actor, film_id=film_id)
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/films/{film_id}/analysis/stills/{moment}")
+def moment_still(
+    film_id: str,
+    moment: str,
+    request: Request,
+    db: SessionDep,
+    actor: Annotated[Actor, allow(Action.FILM_PLAY)],
+) -> Response:
+    """The still picture of one proposed moment (JPEG)."""
+    from attunely.films.analysis import read_still
+
+    body = read_still(
+        db, vault=request.app.state.vault, actor=actor, film_id=film_id, moment=moment
+    )
+    return Response(body, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

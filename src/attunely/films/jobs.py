@@ -19,7 +19,7 @@ from attunely.audit import service as audit
 from attunely.config import Settings
 from attunely.db import unit_of_work, utcnow
 from attunely.errors import AttunelyError, MediaError
-from attunely.films.models import Film, UploadPart
+from attunely.films.models import Film, FilmAnalysis, UploadPart
 from attunely.films.schemas import FilmState
 from attunely.films.service import delete_parts
 from attunely.films.vaultfile import VaultFile
@@ -288,12 +288,26 @@ def collect_garbage(vault: Vault, *, older_than: timedelta = timedelta(hours=1))
         ):
             linked.update(i for i in row if i)
         linked.update(db.scalars(select(UploadPart.object_id)))
+        for found in db.execute(
+            select(FilmAnalysis.result_object_id, FilmAnalysis.stills_object_id)
+        ):
+            linked.update(i for i in found if i)
         loose = [
             row.id
             for row in db.scalars(
                 select(VaultObject).where(
                     VaultObject.state == ObjectState.COMPLETE,
-                    VaultObject.kind.in_([str(k) for k in (*FILM_KINDS, ObjectKind.UPLOAD)]),
+                    VaultObject.kind.in_(
+                        [
+                            str(k)
+                            for k in (
+                                *FILM_KINDS,
+                                ObjectKind.UPLOAD,
+                                ObjectKind.ANALYSIS,
+                                ObjectKind.STILLS,
+                            )
+                        ]
+                    ),
                     VaultObject.created_at < cutoff,
                 )
             )

@@ -99,3 +99,24 @@ class UploadPart(Base):
     offset: Mapped[int] = mapped_column(BigInteger)
     length: Mapped[int] = mapped_column(BigInteger)
     object_id: Mapped[str] = mapped_column(ForeignKey("vault_objects.id"))
+
+
+class FilmAnalysis(Base):
+    """The automatic first pass over a film: proposals for a person to accept or reject."""
+
+    __tablename__ = "film_analyses"
+
+    film_id: Mapped[str] = mapped_column(
+        ForeignKey("films.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: JSON of the analysis (schema in docs/analysis.md), sealed in the vault.
+    result_object_id: Mapped[str] = mapped_column(ForeignKey("vault_objects.id"))
+    #: JSON {moment id: JPEG data URI}, sealed in the vault.
+    stills_object_id: Mapped[str | None] = mapped_column(
+        ForeignKey("vault_objects.id"), nullable=True
+    )
+    schema_version: Mapped[str] = mapped_column(String(16))
+    moment_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Plain notes on what could not be analysed ("no sound track" …); no personal data.
+    notes: Mapped[str] = mapped_column(Text, default="[]")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -39,7 +39,11 @@ Handler = Callable[[JobContext], str | None]
 HANDLERS: dict[str, Handler] = {}
 
 #: Modules whose import registers handlers (each feature's jobs.py).
-HANDLER_MODULES: list[str] = ["attunely.jobs.builtin", "attunely.films.jobs"]
+HANDLER_MODULES: list[str] = [
+    "attunely.jobs.builtin",
+    "attunely.films.jobs",
+    "attunely.films.analysis",
+]
 
 Maintenance = Callable[[Settings, sessionmaker[Session]], None]
 #: Housekeeping that workers run now and then (expire uploads, remove orphans).

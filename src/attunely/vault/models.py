@@ -25,6 +25,10 @@ class ObjectKind(StrEnum):
     AUDIO = "audio"
     #: A staged piece of a resumable upload, before it becomes an original.
     UPLOAD = "upload"
+    #: The first-pass analysis of a film (derived from footage, so sealed like it).
+    ANALYSIS = "analysis"
+    #: Still pictures of the analysis's proposed moments.
+    STILLS = "stills"
 
 
 class ObjectState(StrEnum):

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from attunely.cases.models import Case
 from attunely.config import Settings
 from attunely.films.jobs import WORKER, collect_garbage
-from attunely.films.models import Film
+from attunely.films.models import Film, FilmAnalysis
 from attunely.vault import service as vault_service
 from attunely.vault.models import ObjectState, VaultObject
 from tests.integration.films.conftest import Filming, run_jobs, upload
@@ -59,6 +59,11 @@ def check_invariants(app: FastAPI) -> dict[str, int]:
                     linked.add(object_id)
             if film.state == "ready":
                 assert film.proxy_object_id and film.original_object_id
+        for analysis in db.scalars(select(FilmAnalysis)):
+            for object_id in (analysis.result_object_id, analysis.stills_object_id):
+                if object_id:
+                    assert db.get(VaultObject, object_id).state == ObjectState.COMPLETE
+                    linked.add(object_id)
         unlinked = {r.id for r in complete.values()} - linked
         assert not unlinked, f"complete objects no film uses: {unlinked}"
         db.rollback()
@@ -144,7 +149,8 @@ def test_import_killed_then_restarted(
         films = db.scalars(select(Film)).all()
         if film_survives:
             assert [f.state for f in films] == ["ready"], crash_at
-            assert counts["blobs"] == 4
+            # original, proxy, thumbnails, waveform, analysis, stills
+            assert counts["blobs"] == 6
         else:
             assert films == [] and counts["blobs"] == 0, crash_at
 

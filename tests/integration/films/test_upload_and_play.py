@@ -46,7 +46,7 @@ def test_upload_resumes_after_a_drop_and_the_film_plays(
         f"/api/uploads/{upload_id}/complete", json={"sha256": hashlib.sha256(data).hexdigest()}
     ).json()
     assert film["state"] == "processing"
-    assert run_jobs(app, settings) == 2
+    assert run_jobs(app, settings) == 3  # join, process, analyse
     film = client.get(f"/api/films/{film['id']}").json()
     assert film["state"] == "ready", film
     assert film["playable"] and film["proxy"]["fps_float"] > 0
@@ -78,7 +78,7 @@ def test_upload_resumes_after_a_drop_and_the_film_plays(
     ).all()
     assert len(reads) >= 7
     kinds = sorted(db.scalars(select(VaultObject.kind).where(VaultObject.state == "complete")))
-    assert kinds == ["original", "proxy", "thumbs", "waveform"]
+    assert kinds == ["analysis", "original", "proxy", "stills", "thumbs", "waveform"]
     db.rollback()
 
 
