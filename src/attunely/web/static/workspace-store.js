@@ -140,6 +140,8 @@
       if (op.kind === kind && op.id === id) {
         if (op.action === "create") { revision = Math.max(revision, 1); }
         if (op.action === "update") { revision += 1; }
+        // Deleted, then made again (undo, redo): it starts again at revision 1.
+        if (op.action === "delete") { revision = 0; }
       }
       if (op.kind === "order" && kind === "clip" && op.ids.indexOf(id) >= 0) { revision += 1; }
     });

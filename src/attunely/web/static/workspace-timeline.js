@@ -5,7 +5,7 @@
   "use strict";
 
   var NS = root.Attunely = root.Attunely || {};
-  var GUTTER = 150;
+  var GUTTER = 170;
   var RULER = 22;
   var DRAG_PX = 4;
   var TICKS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
@@ -19,6 +19,8 @@
     this.start = 0;
     this.length = this.frameCount;
     this.data = { frame: 0, selection: null, lanes: [], annotations: [], clips: [], stills: [] };
+    // Where frame 0 starts, for anyone pointing at the canvas (the browser tests do).
+    canvas.setAttribute("data-gutter", String(GUTTER));
     this.drag = null;
     this.laneHeight = 22;
     var self = this;
@@ -101,6 +103,14 @@
     return RULER + (this.data.lanes.length + 2) * this.laneHeight + 4;
   };
 
+  // The text, shortened with an ellipsis to fit `width` pixels.
+  function fitted(g, text, width) {
+    if (g.measureText(text).width <= width) { return text; }
+    var cut = text;
+    while (cut.length > 1 && g.measureText(cut + "…").width > width) { cut = cut.slice(0, -1); }
+    return cut.trimEnd() + "…";
+  }
+
   function clock(seconds) {
     var m = Math.floor(seconds / 60);
     var s = seconds - m * 60;
@@ -112,7 +122,8 @@
     var canvas = this.canvas;
     var width = canvas.clientWidth;
     if (!width) { return; }
-    this.laneHeight = width < 900 ? 30 : 22;
+    // Fingers need taller lanes than a mouse does.
+    this.laneHeight = root.matchMedia && root.matchMedia("(pointer: coarse)").matches ? 30 : 22;
     var height = this.lanesHeight();
     canvas.style.height = height + "px";
     var ratio = root.devicePixelRatio || 1;
@@ -142,7 +153,7 @@
       g.beginPath();
       g.rect(0, y, GUTTER - 6, lh);
       g.clip();
-      g.fillText((lane.key ? lane.key + "  " : "") + lane.name, 20, y + lh / 2);
+      g.fillText(fitted(g, lane.name, GUTTER - 26), 20, y + lh / 2);
       g.restore();
     });
     var end = this.start + this.length;

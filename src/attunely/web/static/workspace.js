@@ -274,6 +274,7 @@
   function chooseScheme(versionId) {
     scheme = versions[versionId] || ws.schemes[0];
     keymap = keysFor(scheme.scheme_id);
+    el("ws-scheme-name").textContent = "version " + scheme.version;
     buildCodeButtons();
     buildKeymap();
     renderAll();
@@ -471,6 +472,7 @@
       o.value = s;
       subjectField[1].appendChild(o);
     });
+    subjectField[0].classList.add("ws-field-subject");
     subjectField[1].disabled = !mayEdit;
     subjectField[1].addEventListener("change", function () {
       store.update("annotation", item.id, { subject: subjectField[1].value });
