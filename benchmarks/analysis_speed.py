@@ -9,7 +9,7 @@ with `attunely.synth`, then, in the same run and alternating, times
   floor:    ffmpeg -i FILM -f null -      (full decode of picture and sound)
   analysis: attunely analyse FILM --out DIR --quiet
 and records each process's peak resident memory (from wait4's rusage). Prints Markdown;
-with --write-docs, replaces the "## Analysis" section of docs/benchmarks.md.
+with --write-docs, replaces this script's marked section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -134,24 +134,34 @@ def main() -> None:
         write_docs(table, runs=args.runs)
 
 
+BEGIN = "<!-- analysis_speed.py: begin -->"
+END = "<!-- analysis_speed.py: end -->"
+
+
 def write_docs(table: str, *, runs: int) -> None:
-    """Replace (or add) the "## Analysis" section of docs/benchmarks.md, leaving others alone."""
+    """Replace (or append) this script's marked section of docs/benchmarks.md only.
+
+    The file is re-read just before writing, and everything outside the markers (other
+    benchmarks' sections) is kept byte for byte.
+    """
     section = (
-        "## Analysis\n\n"
-        "`benchmarks/analysis_speed.py`: `attunely analyse` on generated 720p30 films against a "
-        "full `ffmpeg -i FILM -f null -` decode of the same file, measured alternately in the "
-        f"same run (median of {runs} runs each; peak resident memory from `wait4`). "
-        "Goals: at most 1.5 times the decode, and peak memory flat in film length (≤ 1.5 GB "
-        "for 60 minutes).\n\n"
-        f"Machine: {machine()}.\n\n{table}\n"
+        f"{BEGIN}\n## Analysis: `attunely analyse` vs a full decode "
+        "(`benchmarks/analysis_speed.py`)\n\n"
+        "`attunely analyse` on generated 720p30 films against a full "
+        "`ffmpeg -i FILM -f null -` decode of the same file, measured alternately in the "
+        f"same run (median of {runs} runs each; peak resident memory of each process from "
+        "`wait4`). Goals (issue 4): at most 1.5 times the decode on 2 cores, and peak memory "
+        "flat in film length (at most 1.5 GB for 60 minutes).\n\n"
+        f"Measured {time.strftime('%Y-%m-%d')} on: {machine()}.\n\n{table}\n{END}"
     )
     text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Analysis\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(section + "\n", text, count=1)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        text = head + section + tail
     else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(text.rstrip("\n") + "\n")
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOCS.write_text(text)
     print(f"updated {DOCS}")
 
 

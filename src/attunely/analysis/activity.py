@@ -276,7 +276,8 @@ def detect_speech(
     min_s : float
         Shortest segment kept, in seconds.
     min_voiced_s : float
-        A segment must contain at least this much voiced (periodic) sound.
+        A segment shorter than 0.4 s must contain at least this much voiced (periodic)
+        sound.
 
     Returns
     -------
@@ -309,7 +310,10 @@ def detect_speech(
         candidate = refine_edges(candidate, sharp=sharp, threshold=low)
     # Pitch only where speech is plausible: YIN is the costliest step per frame.
     pitch = yin(x, frames=_dilate(candidate, 5), threshold=0.35)
-    voiced = pitch.voiced
+    # For this check a frame counts as voiced when it is at least half periodic: noise
+    # masks a short, quiet vocalisation's periodicity long before it masks its energy,
+    # while clatter and clicks stay aperiodic (near 1).
+    voiced = pitch.aperiodicity < 0.5
     kept = np.zeros(n_frames, dtype=bool)
     for seg in mask_to_segments(candidate, label=SPEECH, bridge_s=bridge_s, min_s=min_s):
         a, b = round(seg.start / HOP_S), round(seg.end / HOP_S)

@@ -334,11 +334,12 @@ class AcousticVoiceTypeClassifier:
             if b <= a:
                 continue
             path = viterbi_two_state(ratio[a:b], switch_cost=self.switch_cost)
-            path = absorb_short_runs(path, min_frames=round(self.min_turn_s / HOP_S))
+            path = absorb_short_runs(path, ratio[a:b], min_frames=round(self.min_turn_s / HOP_S))
             for label_id, (ra, rb) in _labelled_runs(path):
                 label = CHILD if label_id == 1 else ADULT
-                span_voiced = feats.speech[a + ra : a + rb]
-                votes = np.sign(ratio[a + ra : a + rb][span_voiced])
+                # Confidence: the share of frames carrying evidence that agree with the label.
+                votes = np.sign(ratio[a + ra : a + rb])
+                votes = votes[votes != 0]
                 agree = float(np.mean(votes == (1 if label_id else -1))) if votes.size else 0.0
                 out.append(
                     Segment((a + ra) * HOP_S, (a + rb) * HOP_S, label, confidence=round(agree, 3))
@@ -346,12 +347,17 @@ class AcousticVoiceTypeClassifier:
         return out
 
 
-def absorb_short_runs(path: np.ndarray, *, min_frames: int) -> np.ndarray:
-    """Relabel runs shorter than `min_frames` with their neighbours' label, shortest first.
+def absorb_short_runs(path: np.ndarray, evidence: F64, *, min_frames: int) -> np.ndarray:
+    """Remove speaker pieces shorter than `min_frames`, shortest first.
+
+    The short piece and its neighbours are merged and the merged stretch takes the label its
+    summed evidence favours, so a child's falling last syllable does not hand the whole
+    vocalisation to the adult (nor the reverse).
 
     Parameters
     ----------
-    path : (n,) int8 0/1 labels
+    path : (n,) int8 0/1 labels (0 = ADULT, 1 = CHILD)
+    evidence : (n,) float64 per-frame log p(CHILD) - log p(ADULT)
     min_frames : int
 
     Returns
@@ -363,11 +369,13 @@ def absorb_short_runs(path: np.ndarray, *, min_frames: int) -> np.ndarray:
         pieces = _labelled_runs(out)
         if len(pieces) <= 1:
             return out
-        label, (start, end) = min(pieces, key=lambda item: item[1][1] - item[1][0])
+        index = min(range(len(pieces)), key=lambda k: pieces[k][1][1] - pieces[k][1][0])
+        _, (start, end) = pieces[index]
         if end - start >= min_frames:
             return out
-        # Two labels alternate, so both neighbours carry the other label.
-        out[start:end] = 1 - label
+        lo = pieces[max(0, index - 1)][1][0]
+        hi = pieces[min(len(pieces) - 1, index + 1)][1][1]
+        out[lo:hi] = 1 if float(evidence[lo:hi].sum()) > 0 else 0
 
 
 def _labelled_runs(path: np.ndarray) -> list[tuple[int, tuple[int, int]]]:
