@@ -55,6 +55,13 @@ READ_PICTURE = """() => {
 }"""
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll(
+    "#workspace :is(button, input, select, textarea, canvas)"))
+  .filter((e) => !(e.getAttribute("aria-label") || (e.labels && e.labels.length) ||
+                   (e.tagName === "BUTTON" && e.textContent.trim())))
+  .map((e) => e.outerHTML.slice(0, 100))"""
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilmSite]:
     with film_site(tmp_path_factory.mktemp("workspace")) as running:
@@ -312,16 +319,40 @@ def test_frame_accurate_coding_clips_and_stills_survive_a_reload(
     events.filter(has_text="Being attentive").locator(".ws-go").click()
     assert shown(page, 40) == 40
 
-    # Offline: the change waits in the browser and is sent when the line is back.
+    # Every control has a name a screen reader can say.
+    assert page.evaluate(UNLABELLED) == []
+
+    # Keys are configurable (kept on this device): Guiding moves from 5 to g.
+    page.click("#workspace summary")
+    page.fill("#ws-key-guiding", "g")
+    page.press("#ws-key-guiding", "Tab")
+    expect(page.locator(".ws-code[data-code=guiding] .ws-key")).to_have_text("g")
     blur(page)
+
+    # Offline: the change waits in the browser and is sent when the line is back.
     context.set_offline(True)
-    page.keyboard.press("5")  # Guiding
+    page.keyboard.press("g")  # Guiding
     expect(page.locator("#workspace")).to_have_attribute("data-sync", "offline", timeout=10_000)
     expect(page.locator("#ws-sync")).to_contain_text("1 change waiting")
     context.set_offline(False)
     saved(page)
     stored = api(page, "GET", f"/api/films/{film_id}/workspace").json()
     assert ("guiding", 40) in [(a["code"], a["start_frame"]) for a in stored["annotations"]]
+
+    # The server cannot be reached and the page is reloaded: the waiting change was kept in
+    # this browser, and is sent once the page is back.
+    page.route("**/api/films/*/annotations", lambda route: route.abort("connectionrefused"))
+    page.keyboard.press("6")  # Deepening discussion starts (a state)
+    expect(page.locator("#workspace")).to_have_attribute("data-sync", "offline", timeout=10_000)
+    page.unroute("**/api/films/*/annotations")
+    page.reload()
+    open_workspace(page, film_id)
+    expect(page.locator(".ws-code[data-code=guiding] .ws-key")).to_have_text("g")
+    stored = api(page, "GET", f"/api/films/{film_id}/workspace").json()
+    coded = [(a["code"], a["start_frame"], a["end_frame"]) for a in stored["annotations"]]
+    assert ("deepening", 40, None) in coded
+    assert len(coded) == 5
+    expect(page.locator(".ws-code[data-code=deepening]")).to_have_attribute("aria-pressed", "true")
 
     screenshot(page, "workspace-tablet", TABLET, tmp_path)
     assert not problems, problems
