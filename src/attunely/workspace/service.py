@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from attunely.audit import service as audit
@@ -157,6 +158,21 @@ def _existing(
     return row
 
 
+def _insert(db: Session, row: Marked) -> Marked:
+    """Store a new row; if the same create, resent, got there first, return that one."""
+    try:
+        with db.begin_nested():
+            db.add(row)
+            db.flush()
+    except IntegrityError:
+        # Two copies of one request at once (PostgreSQL): the other has committed its row.
+        found = db.get(type(row), row.id, populate_existing=True)
+        if found is None or found.film_id != row.film_id:
+            raise Conflict("that id is already in use", field="id") from None
+        return found
+    return row
+
+
 # --- annotations ----------------------------------------------------------------------------
 
 
@@ -272,8 +288,9 @@ def create_annotation(
     )
     if data.id:
         row.id = data.id
-    db.add(row)
-    db.flush()
+    made = _insert(db, row)
+    if made is not row:
+        return annotation_read(made), False
     _audit(db, actor=actor, on=on, action="annotation.create", kind="annotation", id_=row.id)
     return annotation_read(row), True
 
@@ -439,8 +456,9 @@ def create_clip(
     )
     if data.id:
         row.id = data.id
-    db.add(row)
-    db.flush()
+    made = _insert(db, row)
+    if made is not row:
+        return clip_read(made), False
     _audit(db, actor=actor, on=on, action="clip.create", kind="clip", id_=row.id)
     return clip_read(row), True
 
@@ -547,8 +565,9 @@ def create_still(
     )
     if data.id:
         row.id = data.id
-    db.add(row)
-    db.flush()
+    made = _insert(db, row)
+    if made is not row:
+        return still_read(made), False
     _audit(db, actor=actor, on=on, action="still.create", kind="still", id_=row.id)
     return still_read(row), True
 

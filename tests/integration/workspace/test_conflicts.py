@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
+from fastapi import FastAPI
+
+from attunely.workspace import service
+from attunely.workspace.schemas import AnnotationCreate
 from tests.integration.workspace.conftest import Desk
 
 
@@ -70,3 +78,28 @@ def test_a_resent_create_finds_what_it_made(desk: Desk) -> None:
     assert desk.clip(id=clip_id, in_frame=0, out_frame=5).status_code == 201
     assert desk.clip(id=clip_id, in_frame=0, out_frame=5).status_code == 200
     assert len(desk.client.get(f"/api/films/{desk.film_id}/workspace").json()["clips"]) == 1
+
+
+def test_two_copies_of_one_create_at_once_make_one_event(desk: Desk, app: FastAPI) -> None:
+    chosen = "4b0c4b8e-6d1a-4c3e-9b7a-1e2d3c4b5a69"
+    body = {"id": chosen, "code": "guiding", "start_frame": 3}
+    # The first copy is stored but not yet committed when the second arrives.
+    first = app.state.session_factory()
+    made, new = service.create_annotation(
+        first,
+        actor=desk.world.operator,
+        film_id=desk.film_id,
+        data=AnnotationCreate(scheme_version_id=desk.scheme_version_id, **body),
+    )
+    assert new
+    answers: list[Any] = []
+    second = threading.Thread(target=lambda: answers.append(desk.annotate(**body)))
+    second.start()
+    time.sleep(0.5)  # the second copy now waits on the first one's row (or lock)
+    first.commit()
+    first.close()
+    second.join(timeout=30)
+    assert answers and answers[0].status_code == 200, answers[0].text if answers else "no answer"
+    assert answers[0].json()["id"] == made.id
+    listed = desk.client.get(f"/api/films/{desk.film_id}/workspace").json()["annotations"]
+    assert [a["id"] for a in listed] == [chosen]
