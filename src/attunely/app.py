@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from attunely.auth import pages as auth_pages
     from attunely.cases import api as cases_api
     from attunely.cases import pages as cases_pages
+    from attunely.consent import api as consent_api
     from attunely.films import api as films_api
     from attunely.films import pages as films_pages
     from attunely.workspace import api as workspace_api
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(workspace_api.router, prefix="/api")
     app.include_router(workspace_pages.router)
+    app.include_router(consent_api.router, prefix="/api")
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_actor: Annotated[Actor, allow(Action.PUBLIC_PAGE)]) -> dict[str, Any]:

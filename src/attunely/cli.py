@@ -309,6 +309,105 @@ def person_add(
     _run(body)
 
 
+consent_app = typer.Typer(
+    help="Consent records (paper and witnessed consents).", no_args_is_help=True
+)
+app.add_typer(consent_app, name="consent")
+
+
+def _purposes(text: str) -> list[Any]:
+    from attunely.consent.schemas import parse_purposes
+
+    try:
+        return list(parse_purposes(text))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="purposes") from None
+
+
+@consent_app.command("record")
+def consent_record(
+    case: Annotated[str, typer.Option(help="Case reference.")],
+    person: Annotated[str, typer.Option(help="Id of the caregiver giving consent.")],
+    purposes: Annotated[str, typer.Option(help="Comma-separated purposes, or 'all'.")],
+    basis: Annotated[
+        str,
+        typer.Option(help="consent, public_task, legitimate_interest or legal_obligation."),
+    ],
+    given_by: Annotated[str, typer.Option(help="Name of the person who signed.")],
+    expires: Annotated[
+        str | None, typer.Option(help="Date the consent lapses, YYYY-MM-DD.")
+    ] = None,
+    given_on: Annotated[
+        str | None, typer.Option(help="Date it was given, YYYY-MM-DD (default today).")
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="paper, witnessed_typed_name or signature.")
+    ] = "paper",
+    witness: Annotated[str, typer.Option(help="Witness of a typed name.")] = "",
+    text_version: Annotated[str, typer.Option(help="Version of the consent text.")] = "paper",
+    retention_months: Annotated[int, typer.Option(help="Retention period stated.")] = 24,
+    access: Annotated[
+        str, typer.Option(help="Who the form says will have access.")
+    ] = "as stated on the signed paper form",
+) -> None:
+    """Record a caregiver's consent (or another lawful basis) for purposes; audited."""
+    from datetime import date
+
+    from attunely.cases import service as cases
+    from attunely.consent import service
+    from attunely.consent.schemas import ConsentCreate
+
+    def body() -> None:
+        data = ConsentCreate.model_validate(
+            {
+                "person_id": person,
+                "purposes": _purposes(purposes),
+                "basis": basis,
+                "text_version": text_version,
+                "retention_months": retention_months,
+                "access": access,
+                "method": method,
+                "given_by": given_by,
+                "witness": witness,
+                "given_on": given_on or date.today().isoformat(),
+                "expires_on": expires,
+            }
+        )
+        with _session() as db:
+            actor = _operator()
+            found = cases.find_by_reference(db, actor=actor, reference=case)
+            made = service.record_consent(db, actor=actor, case_id=found.id, data=data)
+            for record in made:
+                typer.echo(f"{record.id} {record.purpose} recorded")
+
+    _run(body)
+
+
+@consent_app.command("withdraw")
+def consent_withdraw(
+    case: Annotated[str, typer.Option(help="Case reference.")],
+    person: Annotated[str, typer.Option(help="Id of the caregiver withdrawing consent.")],
+    purposes: Annotated[str, typer.Option(help="Comma-separated purposes, or 'all'.")],
+) -> None:
+    """Withdraw a caregiver's consent for purposes; access stops at once; audited."""
+    from attunely.cases import service as cases
+    from attunely.consent import service
+    from attunely.consent.schemas import ConsentWithdraw
+
+    def body() -> None:
+        data = ConsentWithdraw.model_validate(
+            {"person_id": person, "purposes": _purposes(purposes)}
+        )
+        with _session() as db:
+            actor = _operator()
+            found = cases.find_by_reference(db, actor=actor, reference=case)
+            gone = service.withdraw_consent(db, actor=actor, case_id=found.id, data=data)
+            for record in gone:
+                typer.echo(f"{record.id} {record.purpose} withdrawn")
+
+    _run(body)
+
+
 @audit_app.command("verify")
 def audit_verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,

@@ -9,6 +9,7 @@ def load_all() -> None:
     from attunely.audit import models as _audit  # noqa: F401
     from attunely.auth import models as _auth  # noqa: F401
     from attunely.cases import models as _cases  # noqa: F401
+    from attunely.consent import models as _consent  # noqa: F401
     from attunely.films import models as _films  # noqa: F401
     from attunely.jobs import models as _jobs  # noqa: F401
     from attunely.vault import models as _vault  # noqa: F401

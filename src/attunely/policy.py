@@ -61,6 +61,8 @@ class Action(StrEnum):
     FILM_UPLOAD = "film.upload"
     FILM_PLAY = "film.play"
     FILM_EXPORT = "film.export"
+    CONSENT_VIEW = "consent.view"
+    CONSENT_RECORD = "consent.record"
     ANNOTATION_VIEW = "annotation.view"
     ANNOTATION_EDIT = "annotation.edit"
     SCHEME_VIEW = "scheme.view"
@@ -303,6 +305,14 @@ RULES: dict[Action, Rule] = {
     Action.FILM_UPLOAD: _case_rule("assigned guider", local=True),
     Action.FILM_PLAY: _case_rule("assigned guider", "assigned supervisor", local=True),
     Action.FILM_EXPORT: _case_rule(local=True),
+    # Consent: the guider records what the family agreed (or withdrew); the team manager and
+    # the DPO can too (a withdrawal must never wait for one person). The supervisor only reads.
+    Action.CONSENT_VIEW: _case_rule(
+        "assigned guider", "assigned supervisor", "manager of the team", dpo=True, local=True
+    ),
+    Action.CONSENT_RECORD: _case_rule(
+        "assigned guider", "manager of the team", dpo=True, local=True
+    ),
     # Codes and clips describe what is in the footage: the same people as watching it.
     Action.ANNOTATION_VIEW: _case_rule("assigned guider", "assigned supervisor", local=True),
     Action.ANNOTATION_EDIT: _case_rule("assigned guider", local=True),

@@ -105,6 +105,38 @@ class World:
             )
             return person.id
 
+    def consent(
+        self,
+        case: Case | str,
+        person_id: str,
+        purposes: tuple[str, ...] = ("filming_feedback", "supervision"),
+        **fields: Any,
+    ) -> list[str]:
+        """Record a caregiver's consent for `purposes` as the local operator; return record ids."""
+        from datetime import date
+
+        from attunely.consent import service as consent
+        from attunely.consent.schemas import ConsentCreate
+
+        data = {
+            "person_id": person_id,
+            "purposes": list(purposes),
+            "basis": "consent",
+            "text_version": "test-1",
+            "retention_months": 24,
+            "access": "the family's guider and the guider's supervisor",
+            "method": "paper",
+            "given_by": "Parent",
+            "given_on": date.today().isoformat(),
+            **fields,
+        }
+        case_id = case if isinstance(case, str) else case.id
+        with self._uow() as db:
+            made = consent.record_consent(
+                db, actor=self.operator, case_id=case_id, data=ConsentCreate.model_validate(data)
+            )
+            return [r.id for r in made]
+
     def code_for(self, user: User) -> str:
         return pyotp.TOTP(self.totp_secrets[user.id]).now()
 

@@ -60,6 +60,7 @@ def _seed(data_dir: Path) -> dict[str, object]:
                 case, kind="child", display_name="Baby B", born=date.today() - timedelta(days=200)
             ),
         }
+        world.consent(case, people["Parent A"])
         return {
             "guider": guider.username,
             "manager": manager.username,

@@ -23,7 +23,7 @@ from attunely.errors import Conflict, NotFound
 from attunely.films.jobs import FOLLOW_ON_JOBS, WORKER
 from attunely.films.models import Film, FilmAnalysis
 from attunely.films.schemas import FilmState
-from attunely.films.service import get_film, purpose_for
+from attunely.films.service import consented_purpose, get_film
 from attunely.films.vaultfile import VaultFile
 from attunely.jobs.registry import JobContext, register
 from attunely.policy import Action, Actor
@@ -113,7 +113,7 @@ def _analysis(db: Session, *, actor: Actor, film_id: str) -> tuple[Film, FilmAna
             if film.state == FilmState.READY
             else "the film is not ready yet"
         )
-    return film, found, purpose_for(actor, case)
+    return film, found, consented_purpose(db, actor=actor, film=film, case=case)
 
 
 def read_analysis(db: Session, *, vault: Vault, actor: Actor, film_id: str) -> bytes:

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from attunely.audit import service as audit
 from attunely.cases.models import Case, CasePerson
 from attunely.cases.service import authorized_case
+from attunely.consent import service as consent
+from attunely.consent.schemas import Purpose
 from attunely.db import utcnow
 from attunely.errors import Conflict, InvalidInput, NotFound
 from attunely.films.models import Film, FilmingSession, Upload, UploadPart
@@ -50,6 +52,33 @@ def purpose_for(actor: Actor, case: Case) -> str:
     return "feedback"
 
 
+#: The consent purpose that must cover each reason for reading footage. The local operator's
+#: playback serves the feedback service itself, so it needs at least that consent.
+CONSENT_PURPOSES: dict[str, Purpose] = {
+    "feedback": Purpose.FILMING_FEEDBACK,
+    "supervision": Purpose.SUPERVISION,
+    "administration": Purpose.FILMING_FEEDBACK,
+}
+
+
+def consented_purpose(db: Session, *, actor: Actor, film: Film, case: Case) -> str:
+    """Return why the actor reads this film's footage, once consent covers that purpose for
+    everyone identifiable in it; otherwise refuse (audited, naming the purpose)."""
+    purpose = purpose_for(actor, case)
+    session = db.get(FilmingSession, film.session_id)
+    filmed = json.loads(session.filmed_people or "[]") if session else []
+    consent.require_purpose(
+        db,
+        actor=actor,
+        case_id=case.id,
+        person_ids=filmed,
+        purpose=CONSENT_PURPOSES[purpose],
+        object_type="film",
+        object_id=film.id,
+    )
+    return purpose
+
+
 # --- filming sessions ---------------------------------------------------------------------
 
 
@@ -64,6 +93,14 @@ def create_session(
     unknown = [p for p in data.filmed_people if p not in people]
     if unknown:
         raise InvalidInput("everyone filmed must be a person in this case", field="filmed_people")
+    consent.require_purpose(
+        db,
+        actor=actor,
+        case_id=case.id,
+        person_ids=data.filmed_people,
+        purpose=Purpose.FILMING_FEEDBACK,
+        filming=True,
+    )
     session = FilmingSession(
         case_id=case.id,
         filmed_on=data.filmed_on,
@@ -124,6 +161,16 @@ def list_sessions(db: Session, *, actor: Actor, case_id: str) -> list[FilmingSes
 def start_upload(db: Session, *, actor: Actor, session_id: str, data: UploadCreate) -> Upload:
     """Open a resumable upload into a filming session."""
     session = _session(db, actor=actor, session_id=session_id, action=Action.FILM_UPLOAD)
+    consent.require_purpose(
+        db,
+        actor=actor,
+        case_id=session.case_id,
+        person_ids=json.loads(session.filmed_people or "[]"),
+        purpose=Purpose.FILMING_FEEDBACK,
+        filming=True,
+        object_type="filming_session",
+        object_id=session.id,
+    )
     upload = Upload(
         case_id=session.case_id,
         session_id=session.id,
@@ -388,6 +435,7 @@ def open_film_object(
 ) -> vault_service.VaultReader:
     """Open the proxy, thumbnails or waveform of a film for playback; audited."""
     film, case = get_film(db, actor=actor, film_id=film_id, action=Action.FILM_PLAY)
+    purpose = consented_purpose(db, actor=actor, film=film, case=case)
     object_id = {
         "proxy": film.proxy_object_id,
         "thumbs": film.thumbs_object_id,
@@ -404,7 +452,7 @@ def open_film_object(
         vault=vault,
         actor=actor,
         object_id=object_id,
-        purpose=purpose_for(actor, case),
+        purpose=purpose,
         detail={"film": film.id, "part": which},
     )
 
@@ -412,7 +460,11 @@ def open_film_object(
 def open_original(
     db: Session, *, vault: Vault, actor: Actor, film_id: str
 ) -> tuple[Film, vault_service.VaultReader]:
-    """Open a film's original for export (administrators at the server only); audited."""
+    """Open a film's original for export (administrators at the server only); audited.
+
+    No consent check: this export serves subject access requests, a right that does not
+    depend on consent (see consent.service).
+    """
     film, case = get_film(db, actor=actor, film_id=film_id, action=Action.FILM_EXPORT)
     if film.original_object_id is None:
         raise Conflict("the film's original is not stored (it is still arriving, or was refused)")

@@ -31,6 +31,7 @@ def filming(world: World) -> Filming:
     parent = world.person(
         case, kind="caregiver", display_name="Parent", parental_responsibility=True
     )
+    world.consent(case, parent)
     client = world.client_for(guider)
     session = client.post(
         f"/api/cases/{case.id}/filming-sessions",

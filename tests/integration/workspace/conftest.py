@@ -60,6 +60,10 @@ def desk(app: FastAPI, settings: Settings, world: World) -> Desk:
     guider = world.user(Role.GUIDER, team=team)
     supervisor = world.user(Role.SUPERVISOR, team=team)
     case = world.case(team, guider=guider, supervisor=supervisor)
+    parent = world.person(
+        case, kind="caregiver", display_name="Parent", parental_responsibility=True
+    )
+    world.consent(case, parent)
     client = world.client_for(guider)
     session = client.post(
         f"/api/cases/{case.id}/filming-sessions",

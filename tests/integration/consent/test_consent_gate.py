@@ -1,0 +1,200 @@
+"""Consent records are the access rule: filming, upload, playback and analysis ask them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from attunely.audit.models import AuditEntry
+from attunely.config import Settings
+from attunely.consent.models import ConsentRecord
+from attunely.policy import Role
+from tests.integration.films.conftest import Filming, run_jobs, upload
+from tests.support import media_files
+from tests.support.factories import World
+
+BORN = date.today() - timedelta(days=200)
+VISIT = {"filmed_on": "2026-11-01", "setting": "home", "activity": "bath time"}
+
+
+def _consent_body(person_id: str, *purposes: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "purposes": list(purposes),
+        "basis": "consent",
+        "text_version": "2026-11",
+        "retention_months": 12,
+        "access": "guider and supervisor",
+        "method": "witnessed_typed_name",
+        "given_by": "Parent Name",
+        "witness": "Guider Name",
+        "given_on": date.today().isoformat(),
+        **fields,
+    }
+
+
+def _denials(db: Session) -> list[AuditEntry]:
+    found = list(
+        db.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "consent.check", AuditEntry.outcome == "denied"
+            )
+        )
+    )
+    db.rollback()  # on SQLite an open transaction holds the write lock
+    return found
+
+
+def test_filming_is_refused_until_every_parent_has_consented(world: World, db: Session) -> None:
+    team = world.team()
+    guider = world.user(Role.GUIDER, team=team)
+    case = world.case(team, guider=guider)
+    mum = world.person(case, kind="caregiver", display_name="Mum Q", parental_responsibility=True)
+    dad = world.person(case, kind="caregiver", display_name="Dad Q", parental_responsibility=True)
+    baby = world.person(case, kind="child", display_name="Baby Q", born=BORN)
+    client = world.client_for(guider)
+    visit = {**VISIT, "filmed_people": [mum, baby]}
+
+    refused = client.post(f"/api/cases/{case.id}/filming-sessions", json=visit)
+    assert refused.status_code == 403, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "consent_missing" and error["purpose"] == "filming_feedback"
+    assert "filming_feedback" in error["message"]
+    assert "Mum Q" not in refused.text and "Dad Q" not in refused.text
+    assert len(_denials(db)) == 1
+
+    # Supervision consent alone does not open filming; one parent of two is not enough.
+    recorded = client.post(
+        f"/api/cases/{case.id}/consents",
+        json=_consent_body(mum, "filming_feedback", "supervision"),
+    )
+    assert recorded.status_code == 201, recorded.text
+    assert [r["purpose"] for r in recorded.json()] == ["filming_feedback", "supervision"]
+    assert all(r["current"] for r in recorded.json())
+    client.post(f"/api/cases/{case.id}/consents", json=_consent_body(dad, "supervision"))
+    again = client.post(f"/api/cases/{case.id}/filming-sessions", json=visit)
+    assert again.status_code == 403 and again.json()["error"]["purpose"] == "filming_feedback"
+
+    client.post(f"/api/cases/{case.id}/consents", json=_consent_body(dad, "filming_feedback"))
+    made = client.post(f"/api/cases/{case.id}/filming-sessions", json=visit)
+    assert made.status_code == 201, made.text
+
+    # Withdrawal takes effect at once: no new upload into the session already made.
+    gone = client.post(
+        f"/api/cases/{case.id}/consents/withdraw",
+        json={"person_id": dad, "purposes": ["filming_feedback"]},
+    )
+    assert gone.status_code == 200, gone.text
+    assert gone.json()[0]["withdrawn_at"] and not gone.json()[0]["current"]
+    blocked = client.post(
+        f"/api/filming-sessions/{made.json()['id']}/uploads", json={"label": "x", "size": 10}
+    )
+    assert blocked.status_code == 403 and blocked.json()["error"]["purpose"] == "filming_feedback"
+    # Records are never deleted: the withdrawn one is still listed.
+    listed = client.get(f"/api/cases/{case.id}/consents").json()
+    assert len(listed) == 4 and sum(1 for r in listed if r["withdrawn_at"]) == 1
+    assert db.scalar(select(ConsentRecord).where(ConsentRecord.person_id == dad)) is not None
+
+
+def test_expired_consent_does_not_count(world: World) -> None:
+    team = world.team()
+    guider = world.user(Role.GUIDER, team=team)
+    case = world.case(team, guider=guider)
+    mum = world.person(case, kind="caregiver", display_name="Mum", parental_responsibility=True)
+    today = date.today()
+    world.consent(
+        case,
+        mum,
+        ("filming_feedback",),
+        given_on=(today - timedelta(days=400)).isoformat(),
+        expires_on=today.isoformat(),
+    )
+    client = world.client_for(guider)
+    refused = client.post(f"/api/cases/{case.id}/filming-sessions", json=VISIT)
+    assert refused.status_code == 403 and refused.json()["error"]["purpose"] == "filming_feedback"
+    world.consent(case, mum, ("filming_feedback",), expires_on=(today + timedelta(1)).isoformat())
+    assert client.post(f"/api/cases/{case.id}/filming-sessions", json=VISIT).status_code == 201
+
+
+def test_withdrawing_supervision_stops_the_supervisor_at_once(
+    app: FastAPI, settings: Settings, world: World, db: Session
+) -> None:
+    team = world.team()
+    guider = world.user(Role.GUIDER, team=team)
+    supervisor = world.user(Role.SUPERVISOR, team=team)
+    case = world.case(team, guider=guider, supervisor=supervisor)
+    mum = world.person(case, kind="caregiver", display_name="Mum", parental_responsibility=True)
+    baby = world.person(case, kind="child", display_name="Baby", born=BORN)
+    world.consent(case, mum, ("filming_feedback", "supervision"))
+    guiding = world.client_for(guider)
+    session = guiding.post(
+        f"/api/cases/{case.id}/filming-sessions", json={**VISIT, "filmed_people": [baby]}
+    )
+    assert session.status_code == 201, session.text
+    filming = Filming(guiding, case.id, session.json()["id"], guider.id)
+    film = upload(filming, media_files.normal_film(width=320, height=180, seconds=1))
+    run_jobs(app, settings)
+    supervising = world.client_for(supervisor)
+    assert supervising.get(f"/api/films/{film['id']}/proxy").status_code == 200
+    assert supervising.get(f"/api/films/{film['id']}/analysis").status_code == 200
+
+    withdrawn = guiding.post(
+        f"/api/cases/{case.id}/consents/withdraw",
+        json={"person_id": mum, "purposes": ["supervision"]},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+
+    for part in ("proxy", "thumbs", "waveform", "analysis"):
+        refused = supervising.get(f"/api/films/{film['id']}/{part}")
+        assert refused.status_code == 403, (part, refused.text)
+        assert refused.json()["error"]["purpose"] == "supervision"
+        assert "Mum" not in refused.text and "Baby" not in refused.text
+    # The guider's purpose is feedback, which still stands.
+    assert guiding.get(f"/api/films/{film['id']}/proxy").status_code == 200
+    assert guiding.get(f"/api/films/{film['id']}/analysis").status_code == 200
+    denied = _denials(db)
+    assert {e.actor_id for e in denied} == {supervisor.id}
+    assert {e.purpose for e in denied} == {"supervision"}
+    assert {e.object_id for e in denied} == {film["id"]}
+
+
+def test_who_may_record_and_what_is_refused(world: World) -> None:
+    north, south = world.team(), world.team()
+    guider = world.user(Role.GUIDER, team=north)
+    supervisor = world.user(Role.SUPERVISOR, team=north)
+    case = world.case(north, guider=guider, supervisor=supervisor)
+    mum = world.person(case, kind="caregiver", display_name="Mum", parental_responsibility=True)
+    baby = world.person(case, kind="child", display_name="Baby", born=BORN)
+    body = _consent_body(mum, "training")
+
+    sup = world.client_for(supervisor)
+    assert sup.post(f"/api/cases/{case.id}/consents", json=body).status_code == 403
+    assert sup.get(f"/api/cases/{case.id}/consents").status_code == 200
+    outsider = world.client_for(world.user(Role.GUIDER, team=south))
+    assert outsider.post(f"/api/cases/{case.id}/consents", json=body).status_code == 404
+    assert outsider.get(f"/api/cases/{case.id}/consents").status_code == 404
+
+    client = world.client_for(guider)
+    child = client.post(f"/api/cases/{case.id}/consents", json=_consent_body(baby, "training"))
+    assert child.status_code == 422 and "parental responsibility" in child.text
+    unwitnessed = client.post(
+        f"/api/cases/{case.id}/consents", json=_consent_body(mum, "training", witness="")
+    )
+    assert unwitnessed.status_code == 422 and "witness" in unwitnessed.text
+    future = (date.today() + timedelta(days=3)).isoformat()
+    later = client.post(
+        f"/api/cases/{case.id}/consents", json=_consent_body(mum, "training", given_on=future)
+    )
+    assert later.status_code == 422
+    unknown = client.post(f"/api/cases/{case.id}/consents", json=_consent_body(mum, "gossip"))
+    assert unknown.status_code == 422
+    nothing = client.post(
+        f"/api/cases/{case.id}/consents/withdraw",
+        json={"person_id": mum, "purposes": ["research"]},
+    )
+    assert nothing.status_code == 422 and "research" in nothing.text
+    assert client.get(f"/api/cases/{case.id}/consents").json() == []
