@@ -6,9 +6,8 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
-from click.testing import Result
 from sqlalchemy import select
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from attunely.audit.models import AuditEntry
 from attunely.cli import app as cli_app

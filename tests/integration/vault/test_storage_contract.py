@@ -100,6 +100,9 @@ def test_local_blobs_are_owner_only_and_never_overwritten(tmp_path: Path) -> Non
 
 
 def test_s3_store_reports_an_unreachable_server_clearly() -> None:
+    import boto3
+    from botocore.config import Config
+
     from attunely.errors import ConfigurationError
 
     store = S3Store(
@@ -108,6 +111,14 @@ def test_s3_store_reports_an_unreachable_server_clearly() -> None:
         access_key="a",
         secret_key="b",
     )
-    store.client.meta.config.retries = {"max_attempts": 1}
+    # One quick attempt, so the test does not sit through the production retry policy.
+    store.client = boto3.session.Session().client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="a",
+        aws_secret_access_key="b",
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=2),
+    )
     with pytest.raises(ConfigurationError, match="unavailable"):
         store.size("x")
