@@ -90,7 +90,7 @@ def seed(db: Session, *, actor: Actor, settings: Settings) -> Seeded:
             }
         ),
     )
-    cases.add_person(
+    parent = cases.add_person(
         db,
         actor=actor,
         case_id=case.id,
@@ -99,6 +99,27 @@ def seed(db: Session, *, actor: Actor, settings: Settings) -> Seeded:
                 "kind": "caregiver",
                 "display_name": "Parent A (demo)",
                 "parental_responsibility": True,
+            }
+        ),
+    )
+    # Without consent nothing may be filmed; the demo parent agreed on (imaginary) paper.
+    from attunely.consent import service as consent
+    from attunely.consent.schemas import ConsentCreate
+
+    consent.record_consent(
+        db,
+        actor=actor,
+        case_id=case.id,
+        data=ConsentCreate.model_validate(
+            {
+                "person_id": parent.id,
+                "purposes": ["filming_feedback", "supervision"],
+                "text_version": "demo",
+                "retention_months": 12,
+                "access": "the family's guider and the guider's supervisor",
+                "method": "paper",
+                "given_by": "Parent A (demo)",
+                "given_on": date.today().isoformat(),
             }
         ),
     )

@@ -158,9 +158,14 @@ def list_sessions(db: Session, *, actor: Actor, case_id: str) -> list[FilmingSes
 # --- uploads ------------------------------------------------------------------------------
 
 
-def start_upload(db: Session, *, actor: Actor, session_id: str, data: UploadCreate) -> Upload:
-    """Open a resumable upload into a filming session."""
-    session = _session(db, actor=actor, session_id=session_id, action=Action.FILM_UPLOAD)
+def _may_film(
+    db: Session, *, actor: Actor, session_id: str, object_type: str, object_id: str
+) -> None:
+    """Refuse (audited) unless filming consent still stands: asked on every step of an
+    upload, so a withdrawal stops one already under way."""
+    session = db.get(FilmingSession, session_id)
+    if session is None:
+        raise NotFound("no such filming session")
     consent.require_purpose(
         db,
         actor=actor,
@@ -168,8 +173,16 @@ def start_upload(db: Session, *, actor: Actor, session_id: str, data: UploadCrea
         person_ids=json.loads(session.filmed_people or "[]"),
         purpose=Purpose.FILMING_FEEDBACK,
         filming=True,
-        object_type="filming_session",
-        object_id=session.id,
+        object_type=object_type,
+        object_id=object_id,
+    )
+
+
+def start_upload(db: Session, *, actor: Actor, session_id: str, data: UploadCreate) -> Upload:
+    """Open a resumable upload into a filming session."""
+    session = _session(db, actor=actor, session_id=session_id, action=Action.FILM_UPLOAD)
+    _may_film(
+        db, actor=actor, session_id=session.id, object_type="filming_session", object_id=session.id
     )
     upload = Upload(
         case_id=session.case_id,
@@ -244,6 +257,9 @@ def receive_part(
         raise InvalidInput(f"a part holds at most {MAX_PART_BYTES} bytes")
     if offset != upload.received:
         raise OffsetMismatch(upload.received)
+    _may_film(
+        db, actor=actor, session_id=upload.session_id, object_type="upload", object_id=upload.id
+    )
     end = offset + len(data)
     if end > (upload.expected_size or MAX_FILM_BYTES):
         raise InvalidInput("the upload is longer than announced")
@@ -297,6 +313,9 @@ def complete_upload(db: Session, *, actor: Actor, upload_id: str, sha256: str) -
         raise Conflict(f"this upload is {upload.state}; start a new one")
     if upload.received == 0:
         raise InvalidInput("nothing was uploaded: the film is empty (0 bytes)")
+    _may_film(
+        db, actor=actor, session_id=upload.session_id, object_type="upload", object_id=upload.id
+    )
     if upload.expected_size is not None and upload.received != upload.expected_size:
         raise InvalidInput(
             f"only {upload.received} of {upload.expected_size} bytes arrived; "

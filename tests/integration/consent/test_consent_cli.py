@@ -96,3 +96,11 @@ def test_command_line_refusals_are_clear(run: Run, world: World) -> None:
     assert none_yet.exit_code == 2 and "no consent to withdraw" in none_yet.output
     lost = run("consent", "withdraw", "--case", "NOPE-999", "--person", mum, "--purposes", "all")
     assert lost.exit_code == 2 and "no case" in lost.output
+
+
+def test_the_demo_case_can_be_filmed(run: Run, db: Session) -> None:
+    seeded = run("demo")
+    assert seeded.exit_code == 0, seeded.output
+    records = db.scalars(select(ConsentRecord)).all()
+    assert sorted(r.purpose for r in records) == ["filming_feedback", "supervision"]
+    db.rollback()

@@ -198,3 +198,31 @@ def test_who_may_record_and_what_is_refused(world: World) -> None:
     )
     assert nothing.status_code == 422 and "research" in nothing.text
     assert client.get(f"/api/cases/{case.id}/consents").json() == []
+
+
+def test_withdrawal_stops_an_upload_already_under_way(world: World) -> None:
+    team = world.team()
+    guider = world.user(Role.GUIDER, team=team)
+    case = world.case(team, guider=guider)
+    mum = world.person(case, kind="caregiver", display_name="Mum", parental_responsibility=True)
+    world.consent(case, mum, ("filming_feedback",))
+    client = world.client_for(guider)
+    session = client.post(f"/api/cases/{case.id}/filming-sessions", json=VISIT).json()
+    started = client.post(
+        f"/api/filming-sessions/{session['id']}/uploads", json={"label": "x", "size": 20}
+    ).json()
+    assert client.put(f"/api/uploads/{started['id']}/parts/0", content=b"a" * 10).status_code == 200
+    client.post(
+        f"/api/cases/{case.id}/consents/withdraw",
+        json={"person_id": mum, "purposes": ["filming_feedback"]},
+    )
+    refused = client.put(f"/api/uploads/{started['id']}/parts/10", content=b"b" * 10)
+    assert refused.status_code == 403 and refused.json()["error"]["purpose"] == "filming_feedback"
+    assert client.get(f"/api/uploads/{started['id']}").json()["offset"] == 10
+    finished = client.post(f"/api/uploads/{started['id']}/complete", json={"sha256": "a" * 64})
+    assert finished.status_code == 403
+    # Consent given again: the upload resumes where it stopped.
+    world.consent(case, mum, ("filming_feedback",))
+    assert (
+        client.put(f"/api/uploads/{started['id']}/parts/10", content=b"b" * 10).status_code == 200
+    )
