@@ -46,19 +46,24 @@ def run(command: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024
 
 
-def film_for(minutes: float, folder: Path) -> Path:
-    path = folder / f"film-{minutes:g}min-720p30.mp4"
+SIZES = {720: (1280, 720, 30, "veryfast"), 240: (320, 240, 15, "ultrafast")}
+
+
+def film_for(minutes: float, folder: Path, size: int = 720) -> Path:
+    width, height, fps, preset = SIZES[size]
+    name = f"{height}p{fps}"
+    path = folder / f"film-{minutes:g}min-{name}.mp4"
     if not path.exists():
-        print(f"generating a {minutes:g}-minute 720p30 film (cached in {folder}) ...", flush=True)
+        print(f"generating a {minutes:g}-minute {name} film (cached in {folder}) ...", flush=True)
         started = time.perf_counter()
         spec = FilmSpec(
             seed=42,
             duration_s=minutes * 60,
             snr_db=10.0,
-            width=1280,
-            height=720,
-            fps=30,
-            preset="veryfast",
+            width=width,
+            height=height,
+            fps=fps,
+            preset=preset,
         )
         generate_film(path.with_suffix(".partial.mp4"), spec)
         path.with_suffix(".partial.mp4").rename(path)
@@ -94,6 +99,14 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, nargs="+", default=[10.0])
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--folder", type=Path, default=ROOT / "benchmarks" / "out" / "analysis")
+    parser.add_argument(
+        "--height",
+        type=int,
+        choices=sorted(SIZES),
+        default=720,
+        help="720 (1280x720, 30 fps) or 240 (320x240, 15 fps: cheap to make, to see how "
+        "memory grows with length)",
+    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     if shutil.which("ffmpeg") is None:
@@ -102,7 +115,7 @@ def main() -> None:
     attunely = str(Path(sys.executable).with_name("attunely"))
     rows = []
     for minutes in args.minutes:
-        film = film_for(minutes, args.folder)
+        film = film_for(minutes, args.folder, args.height)
         floors, analyses = [], []
         with tempfile.TemporaryDirectory() as tmp:
             for _ in range(args.runs):
@@ -115,7 +128,8 @@ def main() -> None:
         wall = statistics.median(w for w, _ in analyses)
         peak = max(m for _, m in analyses)
         row = (
-            f"| {minutes:g} min | {film.stat().st_size / 2**20:.0f} MiB | {floor:.1f} s | "
+            f"| {minutes:g} min, {SIZES[args.height][1]}p{SIZES[args.height][2]} | "
+            f"{film.stat().st_size / 2**20:.0f} MiB | {floor:.1f} s | "
             f"{wall:.1f} s | **{wall / floor:.2f}x** | {peak:.0f} MiB | "
             f"{max(m for _, m in floors):.0f} MiB |"
         )
@@ -123,7 +137,7 @@ def main() -> None:
         print(row, flush=True)
     table = "\n".join(
         [
-            "| film (720p30 H.264 + AAC) | file | ffmpeg decode (floor) | attunely analyse | "
+            "| film (H.264 + AAC) | file | ffmpeg decode (floor) | attunely analyse | "
             "ratio | analyse peak RSS | ffmpeg peak RSS |",
             "|---|---|---|---|---|---|---|",
             *rows,

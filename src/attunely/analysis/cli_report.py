@@ -20,8 +20,9 @@ if TYPE_CHECKING:
     from attunely.analysis.pipeline import AnalysisOptions, AnalysisResult, Progress
 
 OUTPUT_FILES = ("analysis.json", "speech.rttm", "moments.vtt", "report.html")
-# Share of the progress bar given to each stage (the picture is most of the work).
-STAGES = {"sound": (0.0, 0.25), "picture": (0.25, 0.92), "moments": (0.92, 0.95)}
+# Share of the progress bar given to each stage; sound and picture run side by side, so the
+# bar shows their weighted sum (the picture is most of the work).
+STAGES = {"sound": 0.15, "picture": 0.75, "moments": 0.03, "writing": 0.07}
 
 
 def _write(path: Path, text: str) -> None:
@@ -132,11 +133,14 @@ def analyse_command(
             disable=quiet,
             transient=False,
         ) as bar:
-            task = bar.add_task("starting", total=1.0)
+            task = bar.add_task("analysing", total=1.0)
+            done = dict.fromkeys(STAGES, 0.0)
 
             def advance(stage: str, fraction: float) -> None:
-                low, high = STAGES.get(stage, (0.95, 1.0))
-                bar.update(task, completed=low + (high - low) * fraction, description=stage)
+                done[stage] = max(done.get(stage, 0.0), fraction)
+                total = sum(STAGES.get(name, 0.0) * value for name, value in done.items())
+                label = "analysing" if stage in ("sound", "picture") else stage
+                bar.update(task, completed=min(1.0, total), description=label)
 
             result = run_analysis(film, out, options=options, progress=advance)
             bar.update(task, completed=1.0, description="done")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from attunely.analysis.activity import METHODS, Activity, detect_speech
+from attunely.analysis.activity import METHODS, detect_speech
 from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, require_positive, require_range
-from attunely.analysis.media import DecodeReport, MediaInfo, MediaSource
+from attunely.analysis.media import U8, DecodeReport, MediaInfo, MediaSource
 from attunely.analysis.moments import Moment, MotionContext, candidates, select
 from attunely.analysis.motion import (
     Box,
@@ -149,73 +150,27 @@ def analyse(
     report = progress or (lambda stage, fraction: None)
     classifier = classifier or AcousticVoiceTypeClassifier()
     info = media.info
-    notes: list[str] = []
-    timings: dict[str, float] = {}
     method = options.speech_method
     if method == "auto":
         method = "combined" if silero_available() else "energy"
 
-    # --- sound -----------------------------------------------------------------------
-    report("sound", 0.0)
-    clock = time.perf_counter()
-    samples = media.audio() if info.has_audio else None
-    timings["audio_decode"] = time.perf_counter() - clock
-    speech: list[Segment] = []
-    activity: Activity | None = None
-    if samples is None:
-        notes.append(
-            "no audio track: this is a video-only analysis (no speech, turns or vocal moments)"
-            if not info.has_audio
-            else "the audio track could not be decoded: video-only analysis"
-        )
-    else:
-        clock = time.perf_counter()
-        activity = detect_speech(samples, method=method)
-        timings["speech_activity"] = time.perf_counter() - clock
-        report("sound", 0.6)
-        clock = time.perf_counter()
-        speech = classifier.classify(samples=samples, activity=activity)
-        timings["voice_type"] = time.perf_counter() - clock
-        if not activity.segments:
-            notes.append("no speech was found in the sound track (silence or only noise)")
-    voice_model: dict[str, float | bool] = {}
-    model = getattr(classifier, "model", None)
-    if model is not None:
-        adult_hz, child_hz = model.pitch_hz
-        voice_model = {
-            "adapted_to_film": bool(model.adapted),
-            "adult_pitch_hz": round(adult_hz, 1),
-            "child_pitch_hz": round(child_hz, 1),
-        }
-        if not model.adapted:
-            notes.append(
-                "the voices did not split clearly into adult and child, so typical pitch "
-                "values were used to label them; check the labels"
-            )
-    audio_len = 0.0 if samples is None else samples.size / SAMPLE_RATE
-    del samples
-    report("sound", 1.0)
+    # Sound and picture are independent until the moments: the sound is analysed on a
+    # second thread while this one decodes the picture (FFmpeg, Silero and numpy's FFTs all
+    # release the GIL), so the sound costs little more than the picture's decode.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="attunely-sound") as pool:
+        pending = pool.submit(_sound, media, method=method, classifier=classifier, report=report)
+        grid, video_s = _picture(media, options=options, report=report)
+        sound = pending.result()
 
-    # --- picture ----------------------------------------------------------------------
-    clock = time.perf_counter()
-    grid: MotionGrid | None = None
-    duration = max(audio_len, info.duration_s)
-    if info.has_video:
-        frames = media.grey_frames(fps=options.motion_fps, width=options.motion_width)
-
-        def tracked() -> object:
-            for t, frame in frames:
-                if duration > 0:
-                    report("picture", min(1.0, t / duration))
-                yield t, frame
-
-        grid = motion_grid(tracked())  # type: ignore[arg-type]
-        if grid.times.size:
-            duration = max(duration, float(grid.times[-1]))
-    else:
+    notes = list(sound.notes)
+    timings = dict(sound.timings)
+    timings["video"] = video_s
+    duration = max(sound.audio_s, info.duration_s)
+    if grid is not None and grid.times.size:
+        duration = max(duration, float(grid.times[-1]))
+    if not info.has_video:
         notes.append("no video track: sound-only analysis (no movement or synchrony)")
-    timings["video"] = time.perf_counter() - clock
-    report("picture", 1.0)
+    speech = sound.speech
 
     decode = media.report
     if decode.skipped_video_packets or decode.skipped_audio_packets:
@@ -271,7 +226,7 @@ def analyse(
         info=info,
         duration_s=duration,
         options=options,
-        speech_method=method if activity is not None else "none",
+        speech_method=method if sound.analysed else "none",
         classifier=classifier.name,
         speech=speech,
         conversations=found,
@@ -281,8 +236,85 @@ def analyse(
         decode=decode,
         notes=notes,
         timings_s={k: round(v, 3) for k, v in timings.items()},
-        voice_model=voice_model,
+        voice_model=sound.voice_model,
     )
+
+
+@dataclass
+class _Sound:
+    speech: list[Segment] = field(default_factory=list)
+    analysed: bool = False
+    audio_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    voice_model: dict[str, float | bool] = field(default_factory=dict)
+
+
+def _sound(
+    media: MediaSource, *, method: str, classifier: VoiceTypeClassifier, report: Progress
+) -> _Sound:
+    """Decode the sound, find speech and label it (runs on the sound thread)."""
+    out = _Sound()
+    report("sound", 0.0)
+    clock = time.perf_counter()
+    samples = media.audio() if media.info.has_audio else None
+    out.timings["audio_decode"] = time.perf_counter() - clock
+    if samples is None:
+        out.notes.append(
+            "no audio track: this is a video-only analysis (no speech, turns or vocal moments)"
+            if not media.info.has_audio
+            else "the audio track could not be decoded: video-only analysis"
+        )
+        report("sound", 1.0)
+        return out
+    out.analysed = True
+    out.audio_s = samples.size / SAMPLE_RATE
+    report("sound", 0.2)
+    clock = time.perf_counter()
+    activity = detect_speech(samples, method=method)
+    out.timings["speech_activity"] = time.perf_counter() - clock
+    report("sound", 0.8)
+    clock = time.perf_counter()
+    out.speech = classifier.classify(samples=samples, activity=activity)
+    out.timings["voice_type"] = time.perf_counter() - clock
+    if not activity.segments:
+        out.notes.append("no speech was found in the sound track (silence or only noise)")
+    model = getattr(classifier, "model", None)
+    if model is not None:
+        adult_hz, child_hz = model.pitch_hz
+        out.voice_model = {
+            "adapted_to_film": bool(model.adapted),
+            "adult_pitch_hz": round(adult_hz, 1),
+            "child_pitch_hz": round(child_hz, 1),
+        }
+        if not model.adapted:
+            out.notes.append(
+                "the voices did not split clearly into adult and child, so typical pitch "
+                "values were used to label them; check the labels"
+            )
+    report("sound", 1.0)
+    return out
+
+
+def _picture(
+    media: MediaSource, *, options: AnalysisOptions, report: Progress
+) -> tuple[MotionGrid | None, float]:
+    """Decode the picture into a motion grid; returns (grid or None, seconds taken)."""
+    clock = time.perf_counter()
+    if not media.info.has_video:
+        return None, 0.0
+    expected = media.info.duration_s
+    frames = media.grey_frames(fps=options.motion_fps, width=options.motion_width)
+
+    def tracked() -> Iterator[tuple[float, U8]]:
+        for t, frame in frames:
+            if expected > 0:
+                report("picture", min(1.0, t / expected))
+            yield t, frame
+
+    grid = motion_grid(tracked())
+    report("picture", 1.0)
+    return grid, time.perf_counter() - clock
 
 
 def _motion(
