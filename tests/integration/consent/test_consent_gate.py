@@ -37,14 +37,16 @@ def _consent_body(person_id: str, *purposes: str, **fields: Any) -> dict[str, An
     }
 
 
-def _denials(db: Session) -> list[AuditEntry]:
-    found = list(
-        db.scalars(
+def _denials(db: Session) -> list[tuple[str, str, str]]:
+    """(actor, purpose, object) of each refusal the gate audited."""
+    found = [
+        (e.actor_id, e.purpose, e.object_id)
+        for e in db.scalars(
             select(AuditEntry).where(
                 AuditEntry.action == "consent.check", AuditEntry.outcome == "denied"
             )
         )
-    )
+    ]
     db.rollback()  # on SQLite an open transaction holds the write lock
     return found
 
@@ -157,9 +159,24 @@ def test_withdrawing_supervision_stops_the_supervisor_at_once(
     assert guiding.get(f"/api/films/{film['id']}/proxy").status_code == 200
     assert guiding.get(f"/api/films/{film['id']}/analysis").status_code == 200
     denied = _denials(db)
-    assert {e.actor_id for e in denied} == {supervisor.id}
-    assert {e.purpose for e in denied} == {"supervision"}
-    assert {e.object_id for e in denied} == {film["id"]}
+    assert set(denied) == {(supervisor.id, "supervision", film["id"])}
+
+    # The other way round: feedback withdrawn, supervision given again.
+    world.consent(case, mum, ("supervision",))
+    guiding.post(
+        f"/api/cases/{case.id}/consents/withdraw",
+        json={"person_id": mum, "purposes": ["filming_feedback"]},
+    )
+    refused = guiding.get(f"/api/films/{film['id']}/proxy")
+    assert refused.status_code == 403 and refused.json()["error"]["purpose"] == "filming_feedback"
+    assert supervising.get(f"/api/films/{film['id']}/proxy").status_code == 200
+
+    # A second holder of parental responsibility joins: the filmed child is covered only
+    # once they agree too.
+    dad = world.person(case, kind="caregiver", display_name="Dad", parental_responsibility=True)
+    assert supervising.get(f"/api/films/{film['id']}/proxy").status_code == 403
+    world.consent(case, dad, ("supervision",))
+    assert supervising.get(f"/api/films/{film['id']}/proxy").status_code == 200
 
 
 def test_who_may_record_and_what_is_refused(world: World) -> None:
