@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from attunely.cases import api as cases_api
     from attunely.cases import pages as cases_pages
     from attunely.consent import api as consent_api
+    from attunely.consent import pages as consent_pages
     from attunely.films import api as films_api
     from attunely.films import pages as films_pages
     from attunely.workspace import api as workspace_api
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspace_api.router, prefix="/api")
     app.include_router(workspace_pages.router)
     app.include_router(consent_api.router, prefix="/api")
+    app.include_router(consent_pages.router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_actor: Annotated[Actor, allow(Action.PUBLIC_PAGE)]) -> dict[str, Any]:
