@@ -1,14 +1,16 @@
 """Speed and memory of `attunely analyse` against a bare FFmpeg decode of the same film.
 
 Usage:
-    .venv/bin/python -m benchmarks.analysis_speed [--minutes 10 30] [--runs 2]
+    .venv/bin/python -m benchmarks.analysis_speed [--films 10x720 30x720 60x240] [--runs 2]
         [--folder benchmarks/out/analysis] [--write-docs]
 
-For each length it generates (once, cached in --folder) a synthetic 720p30 H.264/AAC film
-with `attunely.synth`, then, in the same run and alternating, times
+For each film (minutes x picture height) it generates (once, cached in --folder) a synthetic
+H.264/AAC film with `attunely.synth` (720: 1280x720 at 30 fps, x264 veryfast; 240: 320x240 at
+15 fps, cheap to make, for seeing how memory grows with length), then, in the same run and
+alternating, times
   floor:    ffmpeg -i FILM -f null -      (full decode of picture and sound)
   analysis: attunely analyse FILM --out DIR --quiet
-and records each process's peak resident memory (from wait4's rusage). Prints Markdown;
+and records each process's peak resident memory (VmHWM, polled from /proc). Prints Markdown;
 with --write-docs, replaces this script's marked section of docs/benchmarks.md.
 """
 
@@ -24,26 +26,45 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
-from attunely.synth import FilmSpec, generate_film
+from attunely.synth import FilmSpec
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
 
 
+def peak_rss_mib(pid: int) -> float | None:
+    """VmHWM (peak resident memory) of a running process, in MiB, or None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+    return int(found.group(1)) / 1024 if found else None
+
+
 def run(command: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak resident memory in MiB)."""
+    """Run a command; return (wall seconds, peak resident memory in MiB).
+
+    The peak is VmHWM polled from /proc every 20 ms: it belongs to the program's own memory
+    map, unlike wait4's ru_maxrss, which also counts this (parent) process's memory from
+    before the child's exec.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    peak = 0.0
+    while process.poll() is None:
+        current = peak_rss_mib(process.pid)
+        if current is not None:
+            peak = max(peak, current)
+        time.sleep(0.02)
     wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         error = process.stderr.read().decode(errors="replace") if process.stderr else ""
         raise SystemExit(f"{command[0]} failed ({process.returncode}): {error[-2000:]}")
-    # ru_maxrss is in KiB on Linux.
-    return wall, usage.ru_maxrss / 1024
+    return wall, peak
 
 
 SIZES = {720: (1280, 720, 30, "veryfast"), 240: (320, 240, 15, "ultrafast")}
@@ -65,8 +86,14 @@ def film_for(minutes: float, folder: Path, size: int = 720) -> Path:
             fps=fps,
             preset=preset,
         )
-        generate_film(path.with_suffix(".partial.mp4"), spec)
-        path.with_suffix(".partial.mp4").rename(path)
+        # In a child process, so the generator's memory never sits in this one.
+        partial = path.with_suffix(".partial.mp4")
+        code = (
+            "import sys; from pathlib import Path; from attunely.synth import FilmSpec, "
+            f"generate_film; generate_film(Path(sys.argv[1]), FilmSpec(**{asdict(spec)!r}))"
+        )
+        subprocess.run([sys.executable, "-c", code, str(partial)], check=True)
+        partial.rename(path)
         print(f"  took {time.perf_counter() - started:.0f} s", flush=True)
     return path
 
@@ -96,17 +123,15 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--minutes", type=float, nargs="+", default=[10.0])
+    parser.add_argument(
+        "--films",
+        nargs="+",
+        default=["10x720"],
+        help="MINUTESxHEIGHT per film; height 720 (1280x720, 30 fps) or 240 (320x240, 15 fps: "
+        "cheap to make, to see how memory grows with length)",
+    )
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--folder", type=Path, default=ROOT / "benchmarks" / "out" / "analysis")
-    parser.add_argument(
-        "--height",
-        type=int,
-        choices=sorted(SIZES),
-        default=720,
-        help="720 (1280x720, 30 fps) or 240 (320x240, 15 fps: cheap to make, to see how "
-        "memory grows with length)",
-    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
     if shutil.which("ffmpeg") is None:
@@ -114,8 +139,12 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     attunely = str(Path(sys.executable).with_name("attunely"))
     rows = []
-    for minutes in args.minutes:
-        film = film_for(minutes, args.folder, args.height)
+    for item in args.films:
+        minutes_text, _, height_text = item.partition("x")
+        minutes, height = float(minutes_text), int(height_text or 720)
+        if height not in SIZES:
+            raise SystemExit(f"height must be one of {sorted(SIZES)}")
+        film = film_for(minutes, args.folder, height)
         floors, analyses = [], []
         with tempfile.TemporaryDirectory() as tmp:
             for _ in range(args.runs):
@@ -128,7 +157,7 @@ def main() -> None:
         wall = statistics.median(w for w, _ in analyses)
         peak = max(m for _, m in analyses)
         row = (
-            f"| {minutes:g} min, {SIZES[args.height][1]}p{SIZES[args.height][2]} | "
+            f"| {minutes:g} min, {height}p{SIZES[height][2]} | "
             f"{film.stat().st_size / 2**20:.0f} MiB | {floor:.1f} s | "
             f"{wall:.1f} s | **{wall / floor:.2f}x** | {peak:.0f} MiB | "
             f"{max(m for _, m in floors):.0f} MiB |"
@@ -163,8 +192,8 @@ def write_docs(table: str, *, runs: int) -> None:
         "(`benchmarks/analysis_speed.py`)\n\n"
         "`attunely analyse` on generated 720p30 films against a full "
         "`ffmpeg -i FILM -f null -` decode of the same file, measured alternately in the "
-        f"same run (median of {runs} runs each; peak resident memory of each process from "
-        "`wait4`). Goals (issue 4): at most 1.5 times the decode on 2 cores, and peak memory "
+        f"same run (median of {runs} runs each; peak resident memory is each process's own "
+        "VmHWM). Goals (issue 4): at most 1.5 times the decode on 2 cores, and peak memory "
         "flat in film length (at most 1.5 GB for 60 minutes).\n\n"
         f"Measured {time.strftime('%Y-%m-%d')} on: {machine()}.\n\n{table}\n{END}"
     )

