@@ -323,7 +323,7 @@ def render(r: dict[str, object], args: argparse.Namespace) -> str:
             "(loading the row and case key, writing and committing the audit entry). With 50 "
             "readers issuing reads back to back on 2 cores, and SQLite admitting one writer at a "
             "time (its busy handler sleeps and retries), the closed-loop latency is queueing; "
-            "50 viewers reading at a video's pace see single-reader latencies.",
+            "the paced row is what 50 viewers reading at a video's pace see.",
             END,
         ]
     )
