@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from functools import lru_cache
@@ -107,16 +108,19 @@ def read_secret(keys_dir: Path, name: str, size: int = 32) -> bytes:
     if not path.exists():
         keys_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(keys_dir, 0o700)
-        # O_EXCL: two processes starting at once must not both write a different key.
+        # Write a private temporary file, then link it into place: a reader never sees a
+        # half-written key, and of two processes starting at once the first link wins.
+        tmp = keys_dir / f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(secrets.token_bytes(size))
                 handle.flush()
                 os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     data = path.read_bytes()
     if len(data) != size:
         raise ConfigurationError(f"secret file {path.name} is damaged (wrong length)")

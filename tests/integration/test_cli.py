@@ -146,3 +146,20 @@ def test_version(run) -> None:  # type: ignore[no-untyped-def]
 
     result = run("--version")
     assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_secret_created_by_racing_processes_is_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from attunely.config import read_secret
+
+    keys = tmp_path / "keys"
+
+    def first_read(i: int) -> bytes:
+        read_secret.cache_clear()
+        return read_secret.__wrapped__(keys, "race")  # type: ignore[attr-defined,no-any-return]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        values = set(pool.map(first_read, range(32)))
+    assert len(values) == 1 and len(values.pop()) == 32
+    assert sorted(p.name for p in keys.iterdir()) == ["race.key"]
