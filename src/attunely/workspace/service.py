@@ -75,6 +75,8 @@ def _frame_count(film: Film) -> int:
 
 def _on_film(db: Session, *, actor: Actor, film_id: str, action: Action) -> OnFilm:
     film, case = films.get_film(db, actor=actor, film_id=film_id, action=action)
+    # Codes, clips and stills describe the footage: the same consent governs them.
+    films.consented_purpose(db, actor=actor, film=film, case=case)
     return OnFilm(film=film, case=case, frame_count=_frame_count(film))
 
 
