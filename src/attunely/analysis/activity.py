@@ -21,6 +21,7 @@ import numpy as np
 
 from attunely.analysis.arrays import (
     F32,
+    F64,
     HOP_S,
     SAMPLE_RATE,
     Bool,
@@ -35,6 +36,7 @@ from attunely.analysis.spectral import band_powers, bins_per_band
 from attunely.errors import InvalidInput
 
 METHODS = ("energy", "silero", "combined")
+CHUNK_FRAMES = 6000  # one minute of 10 ms frames per step of the band-level computations
 
 
 @dataclass(frozen=True)
@@ -109,11 +111,52 @@ def noise_floor(
     -------
     (n_frames, n_bands) float32 noise power, interpolated between block centres.
     """
+    return estimate_noise(band_power, bins=bins, block_frames=block_frames, quantile=quantile).at(
+        0, band_power.shape[0]
+    )
+
+
+@dataclass(frozen=True)
+class NoiseFloor:
+    """Per-band noise power at block centres; `at` interpolates it for any frame range.
+
+    Attributes
+    ----------
+    centres : (k,) float64 frame index of each block's centre
+    log_levels : (k, n_bands) float64 natural log of the noise power per band
+    """
+
+    centres: F64
+    log_levels: F64
+
+    def at(self, begin: int, end: int) -> F32:
+        """(end - begin, n_bands) float32 noise power for frames begin..end-1."""
+        frames = np.arange(begin, end)
+        bands = self.log_levels.shape[1]
+        if self.centres.size == 1:
+            return np.broadcast_to(
+                np.exp(self.log_levels[0]).astype(np.float32), (frames.size, bands)
+            ).copy()
+        out = np.empty((frames.size, bands), dtype=np.float32)
+        for b in range(bands):
+            # Linear interpolation in log power follows a slowly changing room gracefully.
+            out[:, b] = np.exp(np.interp(frames, self.centres, self.log_levels[:, b]))
+        return out
+
+
+def estimate_noise(
+    band_power: F32,
+    *,
+    bins: F32 | None = None,
+    block_frames: int = 3000,
+    quantile: float = 0.2,
+) -> NoiseFloor:
+    """The per-block part of noise_floor (same parameters), without the per-frame array."""
     require_positive("block_frames", block_frames)
     require_range("quantile", quantile, 0.01, 0.5)
     n, bands = band_power.shape
     if n == 0:
-        return band_power.copy()
+        return NoiseFloor(np.zeros(1), np.full((1, bands), np.log(1e-12)))
     starts = list(range(0, n, block_frames))
     # Merge a short final block into the previous one so no estimate rests on few frames.
     if len(starts) > 1 and n - starts[-1] < block_frames // 2:
@@ -129,14 +172,7 @@ def noise_floor(
     # A low quantile of noise power sits below its mean; divide that bias out per band.
     counts = np.ones(bands, dtype=np.float32) if bins is None else bins
     levels = levels / quantile_bias(quantile, counts)[None, :]
-    if len(starts) == 1:
-        return np.broadcast_to(levels[0], (n, bands)).astype(np.float32)
-    frames = np.arange(n)
-    out = np.empty((n, bands), dtype=np.float32)
-    for b in range(bands):
-        # Linear interpolation in log power follows a slowly changing room gracefully.
-        out[:, b] = np.exp(np.interp(frames, centres, np.log(levels[:, b] + 1e-20)))
-    return out
+    return NoiseFloor(centres.astype(np.float64), np.log(np.maximum(levels, 1e-12)))
 
 
 def energy_score(
@@ -175,24 +211,32 @@ def energy_scores(
         require_range("smooth_s", length, 0.0, 1.0)
     bands, centres = band_powers(x)
     use = (centres >= speech_band_hz[0]) & (centres <= speech_band_hz[1])
-    bands = bands[:, use]
-    noise = np.maximum(noise_floor(bands, bins=bins_per_band()[use]), 1e-12)
-    scores = []
-    for length in smooth_s:
-        width = max(1, round(length / HOP_S))
-        smoothed = bands
-        if width > 1:
-            kernel = np.ones(width, dtype=np.float32) / width
-            # A centred moving average along time, band by band.
-            smoothed = np.stack(
-                [np.convolve(bands[:, b], kernel, "same") for b in range(bands.shape[1])],
-                axis=1,
-            )
-        gamma = smoothed / noise
-        # Sohn's log-likelihood ratio with the a priori SNR at its ML estimate (gamma - 1).
-        llr = np.where(gamma > 1, gamma - np.log(np.maximum(gamma, 1e-12)) - 1, 0.0)
-        # Squash the mean over bands to 0-1: about 1 nat of evidence is a clear speech frame.
-        scores.append((1 - np.exp(-llr.mean(axis=1))).astype(np.float32))
+    bands = np.ascontiguousarray(bands[:, use])
+    noise = estimate_noise(bands, bins=bins_per_band()[use])
+    n = bands.shape[0]
+    scores = [np.zeros(n, dtype=np.float32) for _ in smooth_s]
+    widths = [max(1, round(length / HOP_S)) for length in smooth_s]
+    halo = max(widths)
+    # Chunk by chunk (with a halo for the smoothing) so the per-band temporaries stay small
+    # however long the film is; only the band powers themselves are held for the film.
+    for begin in range(0, n, CHUNK_FRAMES):
+        end = min(n, begin + CHUNK_FRAMES)
+        lo, hi = max(0, begin - halo), min(n, end + halo)
+        floor = np.maximum(noise.at(begin, end), 1e-12)
+        for score, width in zip(scores, widths, strict=True):
+            part = bands[lo:hi]
+            if width > 1:
+                kernel = np.ones(width, dtype=np.float32) / width
+                # A centred moving average along time, band by band.
+                part = np.stack(
+                    [np.convolve(part[:, b], kernel, "same") for b in range(part.shape[1])],
+                    axis=1,
+                )
+            gamma = part[begin - lo : end - lo] / floor
+            # Sohn's log-likelihood ratio with the a priori SNR at its ML estimate (gamma-1).
+            llr = np.where(gamma > 1, gamma - np.log(np.maximum(gamma, 1e-12)) - 1, 0.0)
+            # Squash the mean over bands to 0-1: ~1 nat of evidence is a clear speech frame.
+            score[begin:end] = 1 - np.exp(-llr.mean(axis=1))
     return scores
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from attunely.analysis.arrays import F32, F64, require_positive, require_range
+from attunely.analysis.arrays import F32, F64, require_positive, require_range, runs
 from attunely.errors import InvalidInput
 
 U8 = npt.NDArray[np.uint8]
@@ -96,7 +96,10 @@ def motion_grid(
     require_range("threshold", threshold, 1, 254)
     require_positive("max_gap_s", max_gap_s)
     times: list[float] = []
-    cells: list[F32] = []
+    # One growing buffer instead of a list of small arrays stacked at the end (which
+    # would hold the whole film's grid twice).
+    cells = np.zeros((0, 1, cols), dtype=np.float32)
+    count = 0
     prev: npt.NDArray[np.int16] | None = None
     prev_t = 0.0
     rows = 0
@@ -114,12 +117,20 @@ def motion_grid(
             if ch == 0 or cw == 0:
                 raise InvalidInput("frames are too small for the motion grid")
             block = moved[: ch * rows, : cw * cols].reshape(rows, ch, cols, cw)
-            cells.append(block.mean(axis=(1, 3), dtype=np.float32))
+            if count == cells.shape[0] or cells.shape[1] != rows:
+                grown = np.zeros((max(64, 2 * count), rows, cols), dtype=np.float32)
+                if cells.shape[1] == rows:
+                    grown[:count] = cells[:count]
+                else:
+                    count, times = 0, []  # the picture changed size: start the grid again
+                cells = grown
+            cells[count] = block.mean(axis=(1, 3), dtype=np.float32)
+            count += 1
             times.append(t)
         prev, prev_t = current, t
-    if not cells:
+    if count == 0:
         return MotionGrid(np.zeros(0), np.zeros((0, max(rows, 1), cols), dtype=np.float32))
-    return MotionGrid(np.asarray(times, dtype=np.float64), np.stack(cells).astype(np.float32))
+    return MotionGrid(np.asarray(times, dtype=np.float64), cells[:count].copy())
 
 
 def region_series(grid: MotionGrid, box: Box) -> F32:
@@ -174,12 +185,14 @@ def propose_regions(grid: MotionGrid, *, min_activity: float = 0.002) -> RegionP
     """
     if grid.energy.shape[0] < 2:
         return RegionProposal((), ("too few frames to find where people move",))
+    # Where movement happens over the whole film: each cell's average changed fraction.
     mean = grid.energy.mean(axis=0)
     if float(mean.max()) < min_activity:
         return RegionProposal((), ("almost no movement in the picture",))
     cols = mean.shape[1]
     # Light smoothing joins the cells of one body (head, arm, torso) into one hill.
     profile = np.convolve(mean.sum(axis=0), np.ones(3) / 3, "same")
+    # The busiest column, then the busiest one far enough away to be another person.
     order = np.argsort(profile)[::-1]
     first = int(order[0])
     second = next((int(c) for c in order[1:] if abs(int(c) - first) >= max(2, cols // 5)), None)
@@ -243,6 +256,7 @@ def _active_box(mean: F32, col_lo: int, col_hi: int) -> Box | None:
     rows, cols = mean.shape
     # Cells with at least a quarter of the side's peak activity outline the person.
     active = part > 0.25 * float(part.max())
+    # The first and last active row and column bound the person.
     r = np.flatnonzero(active.any(axis=1))
     c = np.flatnonzero(active.any(axis=0))
     # One cell of margin: limbs reach a little beyond where most movement is.
@@ -292,14 +306,14 @@ def bursts(
     require_positive("rate_hz", rate_hz)
     if series.size == 0:
         return []
+    # Median and MAD describe the person's usual level robustly, bursts and all
+    # (1.4826 scales the MAD to a standard deviation for normal data).
     median = float(np.median(series))
     mad = float(np.median(np.abs(series - median))) * 1.4826
     level = max(median + factor * mad, 2 * median, 1e-4)
     # Half-second smoothing so one jittery frame pair is not a burst.
     width = max(1, round(0.5 * rate_hz))
     smooth = np.convolve(series, np.ones(width) / width, "same")
-    from attunely.analysis.arrays import runs
-
     out = []
     for a, b in runs(smooth > level):
         if (b - a) / rate_hz >= min_s:

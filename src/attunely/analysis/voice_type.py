@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from attunely.analysis.activity import Activity, noise_floor
+from attunely.analysis.activity import CHUNK_FRAMES, Activity, estimate_noise
 from attunely.analysis.arrays import F64, HOP_S, require_mono, require_positive, runs
 from attunely.analysis.segments import ADULT, CHILD, Segment
 from attunely.analysis.spectral import band_powers, bins_per_band
@@ -172,13 +172,17 @@ def frame_features(samples: np.ndarray, activity: Activity) -> FrameFeatures:
     bands, _ = band_powers(samples)
     n = min(bands.shape[0], activity.mask.size)
     bands = bands[:n]
-    noise = noise_floor(bands, bins=bins_per_band())
+    noise = estimate_noise(bands, bins=bins_per_band())
     f0 = activity.pitch.f0_hz[:n].astype(np.float64)
-    # Log band powers floored at the noise, then a DCT: the classic cepstral envelope.
-    log_bands = np.log(np.maximum(bands, noise) + 1e-12)
     k = np.arange(bands.shape[1])
     dct = np.cos(np.pi / bands.shape[1] * (k[None, :] + 0.5) * np.arange(1, N_CEPSTRA + 1)[:, None])
-    cepstra = log_bands @ dct.T
+    cepstra = np.zeros((n, N_CEPSTRA))
+    for begin in range(0, n, CHUNK_FRAMES):
+        end = min(n, begin + CHUNK_FRAMES)
+        # Log band powers floored at the noise, then a DCT: the classic cepstral envelope
+        # (a chunk at a time, so the temporaries do not grow with the film).
+        floor = noise.at(begin, end)
+        cepstra[begin:end] = np.log(np.maximum(bands[begin:end], floor) + 1e-12) @ dct.T
     speech = activity.mask[:n].copy()
     voiced = np.isfinite(f0) & speech
     return FrameFeatures(np.log2(f0), cepstra, voiced, speech)
