@@ -100,3 +100,19 @@ def test_bad_regions_and_frames_are_refused() -> None:
         Box(0.0, 0.0, 0.0, 0.5)
     with pytest.raises(InvalidInput):
         motion_grid([(0.0, np.zeros((4, 4, 3), dtype=np.uint8))])
+
+
+def test_luma_is_shrunk_straight_from_the_decoded_plane() -> None:
+    import av
+
+    from attunely.analysis.media import shrink_luma
+
+    rng = np.random.default_rng(1)
+    cells = rng.integers(16, 235, size=(9, 16), dtype=np.uint8)
+    luma = np.kron(cells, np.ones((8, 8), dtype=np.uint8))  # 72 x 128, constant 8x8 cells
+    chroma = np.full((36, 128), 128, dtype=np.uint8)  # U then V planes, 36 x 64 each
+    frame = av.VideoFrame.from_ndarray(np.concatenate((luma, chroma)), format="yuv420p")
+    assert np.array_equal(shrink_luma(frame, factor=8), cells)
+    assert np.array_equal(shrink_luma(frame, factor=1), luma)
+    # A factor that does not divide the size drops the partial cells at the edges.
+    assert shrink_luma(frame, factor=5).shape == (14, 25)
