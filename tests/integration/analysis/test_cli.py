@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from attunely.cli import app
 from attunely.synth import SynthFilm
-from tests.integration.analysis.conftest import damage, write_plain_film
+from tests.integration.analysis.films import damage, write_plain_film
 
 runner = CliRunner()
 
