@@ -8,6 +8,7 @@ one backed by arrays, so tests can feed the pipeline without writing files.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -142,9 +143,16 @@ class FileMedia:
         self._start_s = start_s
         self._report = DecodeReport()
 
-    def _open(self) -> av.container.InputContainer:
-        source = self._opener() if self._opener is not None else str(self.path)
-        return av.open(source, mode="r")
+    @contextmanager
+    def _open(self) -> Iterator[av.container.InputContainer]:
+        # PyAV never closes a file object it was given, so close the opener's one here.
+        source = self._opener() if self._opener is not None else None
+        try:
+            with av.open(source if source is not None else str(self.path), mode="r") as c:
+                yield c
+        finally:
+            if source is not None:
+                source.close()
 
     @property
     def info(self) -> MediaInfo:
@@ -314,13 +322,16 @@ def open_media(path: Path, *, opener: Callable[[], BinaryIO] | None = None) -> F
         raise InvalidInput(f"{path} does not exist", field="film")
     if opener is None and not path.is_file():
         raise InvalidInput(f"{path} is not a file", field="film")
+    source = opener() if opener is not None else None
     try:
-        container = av.open(opener() if opener is not None else str(path), mode="r")
+        container = av.open(source if source is not None else str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        if source is not None:
+            source.close()
         raise InvalidInput(
             f"{path.name} is not a video or audio file this program can read", field="film"
         ) from exc
-    with container:
+    with closing(source) if source is not None else nullcontext(), container:
         audio_streams = [s for s in container.streams.audio if s.codec_context is not None]
         video_streams = [
             s
