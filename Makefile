@@ -6,9 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ATTUNELY_DATA_DIR ?= $(CURDIR)/var
 
-# Debian packages the tests use: a PostgreSQL server, Redis, Chromium for browser tests,
+# Debian packages the tests use: a PostgreSQL server, Chromium for browser tests,
 # and FFmpeg / espeak-ng / sox to generate test films and voices.
-TEST_DEBS := postgresql chromium redis-server ffmpeg espeak-ng sox
+TEST_DEBS := postgresql chromium ffmpeg espeak-ng sox
 
 .PHONY: run test lint unit venv system-deps clean
 
