@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,10 @@ from attunely.web.deps import allow
 from attunely.web.security import SecurityHeaders
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+#: Feature packages whose `api.router` (under /api) and `pages.router` are mounted.
+FEATURE_ROUTES = ("retention", "rights", "sharing", "backup", "dpia")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspace_pages.router)
     app.include_router(consent_api.router, prefix="/api")
     app.include_router(consent_pages.router)
+    for name in FEATURE_ROUTES:
+        app.include_router(importlib.import_module(f"attunely.{name}.api").router, prefix="/api")
+        app.include_router(importlib.import_module(f"attunely.{name}.pages").router)
 
     @app.get("/api/openapi.json", include_in_schema=False)
     def openapi(_actor: Annotated[Actor, allow(Action.PUBLIC_PAGE)]) -> dict[str, Any]:

@@ -10,21 +10,18 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from attunely import __version__
+from attunely import __version__, clitools
 from attunely.analysis.cli_report import analyse_command
 from attunely.config import Settings, get_settings
-from attunely.db import make_engine, make_session_factory, unit_of_work
-from attunely.errors import AttunelyError, ConfigurationError, InvalidInput
-from attunely.policy import Action, Actor, local_operator
+from attunely.db import make_engine, make_session_factory
+from attunely.errors import AttunelyError, InvalidInput
+from attunely.policy import Action
 
 app = typer.Typer(
     help="Attunely: strengths-based video feedback.", no_args_is_help=True, add_completion=False
@@ -46,7 +43,7 @@ for sub, name in (
     app.add_typer(sub, name=name)
 
 T = TypeVar("T")
-_state: dict[str, str] = {}
+_state = clitools.state
 
 
 def _version(value: bool) -> None:
@@ -74,40 +71,10 @@ def main_options(
     _state["operator"] = (operator or getpass.getuser() or "operator").strip()[:60]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    """Run a command body, turning known errors into one clear line and an exit status."""
-    try:
-        return fn()
-    except ValidationError as exc:
-        from attunely.web.errors import describe_validation
-
-        raise _fail(describe_validation(exc)[0]) from None
-    except AttunelyError as exc:
-        raise _fail(exc.message) from None
-
-
-def _operator() -> Actor:
-    return local_operator(_state.get("operator") or getpass.getuser())
-
-
-@contextmanager
-def _session(settings: Settings | None = None) -> Iterator[Session]:
-    settings = settings or get_settings()
-    engine = make_engine(settings)
-    try:
-        from attunely.db import current_revision, head_revision
-
-        if current_revision(engine) != head_revision():
-            raise ConfigurationError("the database is not up to date; run `attunely db upgrade`")
-        with unit_of_work(make_session_factory(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
+_fail = clitools.fail
+_run = clitools.run
+_operator = clitools.operator
+_session = clitools.session
 
 
 @app.command()
@@ -503,6 +470,18 @@ def keys_cleanup(
     )
 
 
+def _register_features() -> None:
+    """Add the commands that feature packages keep in their own `cli.py`."""
+    import importlib
+
+    for name in FEATURE_COMMANDS:
+        importlib.import_module(f"attunely.{name}.cli").register(app)
+
+
+#: Feature packages with a `cli.py` whose `register(app)` adds their commands.
+FEATURE_COMMANDS = ("retention", "rights", "sharing", "backup", "dpia")
+
+
 def main() -> None:
     """Entry point of the console script."""
     # Everything Attunely writes (database, keys, vault) is for its own account only.
@@ -662,3 +641,5 @@ def media_export(
 
 # `attunely analyse FILM --out DIR`: a local first pass over any film, no server or database.
 app.command("analyse")(analyse_command)
+
+_register_features()

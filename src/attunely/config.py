@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     maintenance_seconds: float = Field(default=600.0, ge=1.0, le=86400.0)
     #: Open uploads untouched this long are abandoned and their parts destroyed.
     upload_idle_hours: float = Field(default=48.0, ge=0.01, le=24 * 90)
+    #: Where the erasure ledger lives; keep it off the backup media (a restore re-applies it).
+    ledger_dir: Path | None = None
 
     @property
     def resolved_data_dir(self) -> Path:
@@ -71,6 +73,12 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.resolved_data_dir / "keys"
+
+    @property
+    def resolved_ledger_dir(self) -> Path:
+        if self.ledger_dir is not None:
+            return self.ledger_dir.expanduser().resolve()
+        return self.resolved_data_dir / "ledger"
 
     @property
     def tmp_dir(self) -> Path:

@@ -12,5 +12,8 @@ def load_all() -> None:
     from attunely.consent import models as _consent  # noqa: F401
     from attunely.films import models as _films  # noqa: F401
     from attunely.jobs import models as _jobs  # noqa: F401
+    from attunely.retention import models as _retention  # noqa: F401
+    from attunely.rights import models as _rights  # noqa: F401
+    from attunely.sharing import models as _sharing  # noqa: F401
     from attunely.vault import models as _vault  # noqa: F401
     from attunely.workspace import models as _workspace  # noqa: F401

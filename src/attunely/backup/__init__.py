@@ -1,0 +1,1 @@
+"""Backups of the database and vault, and the erasure ledger a restore re-applies."""

@@ -1,0 +1,1 @@
+"""The data protection impact assessment pack, generated from the live configuration."""

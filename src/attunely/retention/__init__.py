@@ -1,0 +1,1 @@
+"""Retention: what each record class keeps, legal holds, scheduled expiry and shredding."""

@@ -1,0 +1,3 @@
+"""Tables of the retention package."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the rights package."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Sharing clips with the professional network through expiring, watermarked links."""

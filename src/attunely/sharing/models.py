@@ -1,0 +1,3 @@
+"""Tables of the sharing package."""
+
+from __future__ import annotations
