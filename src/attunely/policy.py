@@ -73,6 +73,9 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     AUDIT_VERIFY = "audit.verify"
     SYSTEM_ADMIN = "system.admin"
+    RIGHTS_VIEW = "rights.view"
+    RIGHTS_EXPORT = "rights.export"
+    RIGHTS_ERASE = "rights.erase"
 
 
 @dataclass(frozen=True)
@@ -324,6 +327,11 @@ RULES: dict[Action, Rule] = {
     Action.AUDIT_VIEW: _roles(Role.DPO, Role.ADMIN, local=True),
     Action.AUDIT_VERIFY: _roles(Role.DPO, Role.ADMIN, local=True),
     Action.SYSTEM_ADMIN: _roles(local=True),
+    # Data rights: the DPO handles requests; an administrator may stand in. The package holds
+    # decrypted footage and erasure destroys it, so no practitioner role may do either.
+    Action.RIGHTS_VIEW: _roles(Role.DPO, Role.ADMIN, local=True),
+    Action.RIGHTS_EXPORT: _roles(Role.DPO, Role.ADMIN, local=True),
+    Action.RIGHTS_ERASE: _roles(Role.DPO, Role.ADMIN, local=True),
 }
 
 
