@@ -17,3 +17,4 @@ def load_all() -> None:
     from attunely.sharing import models as _sharing  # noqa: F401
     from attunely.vault import models as _vault  # noqa: F401
     from attunely.workspace import models as _workspace  # noqa: F401
+    from attunely.workspace import review_models as _reviews  # noqa: F401
