@@ -73,6 +73,10 @@ class Action(StrEnum):
     AUDIT_VIEW = "audit.view"
     AUDIT_VERIFY = "audit.verify"
     SYSTEM_ADMIN = "system.admin"
+    SHARE_CREATE = "share.create"
+    SHARE_LIST = "share.list"
+    SHARE_REVOKE = "share.revoke"
+    SHARE_WATCH = "share.watch"
     RIGHTS_VIEW = "rights.view"
     RIGHTS_EXPORT = "rights.export"
     RIGHTS_ERASE = "rights.erase"
@@ -149,6 +153,12 @@ def _deny(reason: str, *, conceal: bool = False) -> Decision:
 
 def _public(_actor: Actor, _res: Resource) -> Decision:
     return _allow("public")
+
+
+def _share_link(_actor: Actor, _res: Resource) -> Decision:
+    # The recipient is outside the organisation and has no account: the link's token is the
+    # credential, and the sharing service checks it (expiry, revocation, consent) every time.
+    return _allow("share link; the token is checked")
 
 
 def _signed_in(actor: Actor, _res: Resource) -> Decision:
@@ -332,6 +342,16 @@ RULES: dict[Action, Rule] = {
     Action.RIGHTS_VIEW: _roles(Role.DPO, Role.ADMIN, local=True),
     Action.RIGHTS_EXPORT: _roles(Role.DPO, Role.ADMIN, local=True),
     Action.RIGHTS_ERASE: _roles(Role.DPO, Role.ADMIN, local=True),
+    # Sharing a clip outside: the people who work with the footage decide; everyone who
+    # oversees the case can see what went out, and stop it at once.
+    Action.SHARE_CREATE: _case_rule("assigned guider", "assigned supervisor", local=True),
+    Action.SHARE_LIST: _case_rule(
+        "assigned guider", "assigned supervisor", "manager of the team", dpo=True, local=True
+    ),
+    Action.SHARE_REVOKE: _case_rule(
+        "assigned guider", "assigned supervisor", "manager of the team", dpo=True, local=True
+    ),
+    Action.SHARE_WATCH: _share_link,
 }
 
 
