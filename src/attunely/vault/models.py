@@ -29,6 +29,8 @@ class ObjectKind(StrEnum):
     ANALYSIS = "analysis"
     #: Still pictures of the analysis's proposed moments.
     STILLS = "stills"
+    #: A clip shared with the professional network, its recipient burned into the pictures.
+    SHARE = "share"
 
 
 class ObjectState(StrEnum):
