@@ -238,12 +238,12 @@ def test_frame_accurate_coding_clips_and_stills_survive_a_reload(
     assert shown(page, 40) == 40
     page.keyboard.press("3")  # Receiving initiatives (a moment)
     page.keyboard.press("2")  # Encouraging initiatives (a moment), same instant
-    page.keyboard.press("1")  # Being attentive (a state): starts
+    page.keyboard.down("1")  # Being attentive (a state), held: starts
     expect(page.locator(".ws-code[data-code=attentive]")).to_have_attribute("aria-pressed", "true")
     for _ in range(5):
         page.keyboard.press(".")
     assert shown(page, 45) == 45
-    page.keyboard.press("1")  # ...and stops, running through the frame on screen
+    page.keyboard.up("1")  # ...and let go: stops, running through the frame on screen
     expect(page.locator(".ws-code[data-code=attentive]")).to_have_attribute("aria-pressed", "false")
     expect(page.locator("#ws-events > li")).to_have_count(3)
     saved(page)

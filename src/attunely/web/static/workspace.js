@@ -211,9 +211,9 @@
     }) || null;
   }
 
-  function codeIt(def) {
+  function codeIt(def, held) {
     if (!mayEdit) { notice("Only the case's guider changes the coding."); return; }
-    var who = subject();
+    var who = held ? held.who : subject();
     var at = frame;
     var events = store.view("annotation");
     if (def.type === "point") {
@@ -245,6 +245,7 @@
           scheme_version_id: scheme.id, code: def.code, subject: who, start_frame: at, end_frame: null, note: ""
         });
         announce(def.name + " started at " + clock(at) + "; press its key again to stop it");
+        if (held) { holds[held.id] = { def: def, who: who, frame: at, since: Date.now() }; }
       }
     }
     var button = document.querySelector(".ws-code[data-code='" + def.code + "']");
@@ -254,6 +255,28 @@
       button.classList.add("flash");
     }
   }
+
+  // Press-and-hold for state codes: holding a state's key (or its button, by touch or mouse)
+  // starts it and letting go stops it at the frame then on screen. A quick tap, with the frame
+  // unchanged, leaves the state running, so start/stop by two presses still works. Each key
+  // and each finger is its own hold, so several states can run from one instant.
+  var HOLD_MS = 400;
+  var holds = {};
+
+  function pressState(holdId, def) {
+    if (holds[holdId]) { return; }
+    codeIt(def, { id: holdId, who: subject() });
+  }
+
+  function releaseState(holdId) {
+    var hold = holds[holdId];
+    if (!hold) { return; }
+    delete holds[holdId];
+    if (Date.now() - hold.since < HOLD_MS && frame === hold.frame) { return; }
+    if (running(hold.def.code, hold.who)) { codeIt(hold.def, { id: holdId, who: hold.who }); }
+  }
+
+  root.addEventListener("blur", function () { Object.keys(holds).forEach(releaseState); });
 
   function keysFor(schemeId) {
     var saved = {};
@@ -289,7 +312,7 @@
       button.className = "ws-code";
       button.setAttribute("data-code", def.code);
       var key = keyOf(def);
-      var label = def.name + (def.type === "state" ? " (start or stop)" : "") + (key ? ", key " + key : "");
+      var label = def.name + (def.type === "state" ? " (hold, or press to start or stop)" : "") + (key ? ", key " + key : "");
       button.setAttribute("aria-label", label);
       button.title = def.behaviours.join("; ");
       if (def.type === "state") { button.setAttribute("aria-pressed", "false"); }
@@ -307,7 +330,20 @@
       kind.textContent = def.type === "state" ? "state" : "moment";
       button.append(k, swatch, name, kind);
       button.disabled = !mayEdit;
-      button.addEventListener("click", function () { codeIt(def); });
+      var pointed = false;
+      if (def.type === "state") {
+        button.addEventListener("pointerdown", function (e) {
+          if (e.button !== 0 || button.disabled) { return; }
+          pointed = true;
+          pressState("pointer" + e.pointerId, def);
+        });
+        ["pointerup", "pointercancel", "lostpointercapture"].forEach(function (type) {
+          button.addEventListener(type, function (e) { releaseState("pointer" + e.pointerId); });
+        });
+        button.addEventListener("contextmenu", function (e) { e.preventDefault(); });
+      }
+      // A pointer press was handled on pointerdown; a click from the keyboard codes here.
+      button.addEventListener("click", function () { if (pointed) { pointed = false; return; } codeIt(def); });
       box.appendChild(button);
     });
   }
@@ -730,10 +766,16 @@
     else if (key === "]" && mayEdit) { setOut(); }
     else if (key === "-") { setSpeed(-1); }
     else if (key === "=" || key === "+") { setSpeed(1); }
-    else if (keymap[key.toLowerCase()] && !e.repeat) { codeIt(keymap[key.toLowerCase()]); }
+    else if (keymap[key.toLowerCase()] && e.repeat) { /* held: the first press counted */ }
+    else if (keymap[key.toLowerCase()] && keymap[key.toLowerCase()].type === "state") {
+      pressState("key" + key.toLowerCase(), keymap[key.toLowerCase()]);
+    }
+    else if (keymap[key.toLowerCase()]) { codeIt(keymap[key.toLowerCase()]); }
     else { handled = false; }
     if (handled) { e.preventDefault(); }
   });
+
+  document.addEventListener("keyup", function (e) { releaseState("key" + e.key.toLowerCase()); });
 
   function setIn() {
     select({ in_frame: frame, out_frame: selection && selection.out_frame > frame ? selection.out_frame : frame + 1 });
