@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     upload_idle_hours: float = Field(default=48.0, ge=0.01, le=24 * 90)
     #: Where the erasure ledger lives; keep it off the backup media (a restore re-applies it).
     ledger_dir: Path | None = None
+    #: Directory holding pg_dump/pg_restore for `attunely backup` (default: found on PATH).
+    pg_bindir: Path | None = None
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -10,11 +10,12 @@ erase register a re-apply handler for their `op` with `reapplies`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,23 +75,86 @@ def entries(settings: Settings, *, since: datetime | None = None) -> Iterator[En
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                raw = json.loads(line)
-                entry = Entry(datetime.fromisoformat(raw["at"]), str(raw["op"]), raw["target"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise IntegrityError(f"erasure ledger line {number} is unreadable") from exc
+            entry = _parse(number, line)
             if since is None or entry.at >= since:
                 yield entry
 
 
-def reapplies(op: str) -> Callable[[Reapply], Reapply]:
-    """Register the function that re-applies entries of `op` after a restore."""
+def _parse(number: int, line: str) -> Entry:
+    try:
+        raw = json.loads(line)
+        return Entry(datetime.fromisoformat(raw["at"]), str(raw["op"]), raw["target"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IntegrityError(f"erasure ledger line {number} is unreadable") from exc
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How far the ledger went at one moment (recorded in a backup's manifest)."""
+
+    taken_at: datetime
+    offset: int
+    lines: int
+    last_at: datetime | None
+    digest: str
+
+
+def mark(settings: Settings) -> Mark:
+    """Return the ledger's current end: byte offset of the last whole line, and a digest."""
+    path = ledger_path(settings)
+    data = path.read_bytes() if path.exists() else b""
+    # An append may be under way: only whole lines count.
+    data = data[: data.rfind(b"\n") + 1]
+    lines = [line for line in data.decode("utf-8").splitlines() if line.strip()]
+    last = _parse(len(lines), lines[-1]).at if lines else None
+    return Mark(utcnow(), len(data), len(lines), last, hashlib.sha256(data).hexdigest())
+
+
+def entries_after(settings: Settings, at: Mark, *, margin: timedelta) -> list[Entry]:
+    """Return the entries written after `at`, and those written up to `margin` before it.
+
+    Refuse when the ledger no longer begins with what `at` saw: it was replaced, truncated
+    or edited, and a restore could then bring erased data back without anyone noticing.
+    """
+    path = ledger_path(settings)
+    data = path.read_bytes() if path.exists() else b""
+    if len(data) < at.offset or hashlib.sha256(data[: at.offset]).hexdigest() != at.digest:
+        raise IntegrityError(
+            f"the erasure ledger in {path.parent} does not continue the one this backup saw "
+            f"({at.lines} entries then); it was replaced, truncated or edited"
+        )
+    found: list[Entry] = []
+    number = 0
+    for line in data[: at.offset].decode("utf-8").splitlines():
+        if line.strip():
+            number += 1
+            entry = _parse(number, line)
+            if entry.at >= at.taken_at - margin:
+                found.append(entry)
+    for line in data[at.offset :].decode("utf-8").splitlines():
+        if line.strip():
+            number += 1
+            found.append(_parse(number, line))
+    return found
+
+
+def reapplies(op: str, *, replace: bool = True) -> Callable[[Reapply], Reapply]:
+    """Register the function that re-applies entries of `op` after a restore.
+
+    With `replace=False` an existing handler wins (a fallback registered by another package).
+    """
 
     def decorate(fn: Reapply) -> Reapply:
-        _handlers[op] = fn
+        if replace or op not in _handlers:
+            _handlers[op] = fn
         return fn
 
     return decorate
+
+
+def registered() -> list[str]:
+    """Return the ops that have a re-apply handler."""
+    return sorted(_handlers)
 
 
 def handler(op: str) -> Reapply:
