@@ -26,6 +26,9 @@ class ConsentRecord(Base):
     basis: Mapped[str] = mapped_column(String(32))
     #: Version of the consent text the person was shown.
     text_version: Mapped[str] = mapped_column(String(32))
+    #: SHA-256 of the form shown (a `consent_texts` row); empty for paper forms printed
+    #: elsewhere, whose words Attunely never had.
+    text_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     retention_months: Mapped[int] = mapped_column(Integer)
     #: Who was said to have access, in the words shown to the person.
     access: Mapped[str] = mapped_column(Text)
@@ -33,9 +36,27 @@ class ConsentRecord(Base):
     method: Mapped[str] = mapped_column(String(32))
     given_by: Mapped[str] = mapped_column(String(120))
     witness: Mapped[str] = mapped_column(String(120), default="")
+    #: The drawn signature as compact strokes JSON (`consent.signature`). Personal data: kept
+    #: in the database like the name beside it, shown only to those who may record consent.
+    signature: Mapped[str | None] = mapped_column(Text, nullable=True)
     given_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(nullable=True)
     withdrawn_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsentText(Base):
+    """The exact words of a consent form as shown, kept for as long as any record names them.
+
+    Holds no personal data: the form is the same for every family while the settings stay.
+    """
+
+    __tablename__ = "consent_texts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    plain_text: Mapped[str] = mapped_column(Text)
+    full_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

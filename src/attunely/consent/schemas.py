@@ -49,15 +49,25 @@ def parse_purposes(text: str) -> list[Purpose]:
 
 
 class ConsentCreate(InputModel):
+    """A consent to record.
+
+    On the tablet the form shown is named by `text_sha256`; the version, retention and access
+    then come from that form (the live settings). A paper form printed elsewhere instead
+    states its own `text_version`, `retention_months` and `access`.
+    """
+
     person_id: str = Field(min_length=1, max_length=36)
     purposes: list[Purpose] = Field(min_length=1, max_length=len(Purpose))
     basis: LawfulBasis = LawfulBasis.CONSENT
-    text_version: str = Field(min_length=1, max_length=32)
-    retention_months: int = Field(ge=1, le=300)
-    access: str = Field(min_length=1, max_length=500)
+    text_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    text_version: str | None = Field(default=None, min_length=1, max_length=32)
+    retention_months: int | None = Field(default=None, ge=1, le=300)
+    access: str | None = Field(default=None, min_length=1, max_length=500)
     method: Method
     given_by: str = Field(min_length=1, max_length=120)
     witness: str = Field(default="", max_length=120)
+    #: Strokes JSON from the signature pad (method "signature"); see consent.signature.
+    signature: str | None = Field(default=None, max_length=200_000)
     given_on: date
     expires_on: date | None = None
 
@@ -72,8 +82,8 @@ class ConsentCreate(InputModel):
             raise ValueError("the date consent was given cannot be in the future")
         if self.expires_on is not None and self.expires_on <= self.given_on:
             raise ValueError("the expiry date must come after the date consent was given")
-        if self.method == Method.WITNESSED_TYPED_NAME and not self.witness:
-            raise ValueError("a typed name must be witnessed: name the witness")
+        if self.text_sha256 is None and self.text_version is None:
+            raise ValueError("name the consent text shown (text_sha256) or its version")
         return self
 
 
@@ -89,11 +99,15 @@ class ConsentRead(BaseModel):
     purpose: Purpose
     basis: LawfulBasis
     text_version: str
+    #: The form shown, when Attunely showed it (GET .../consents/{id}/text gives its words).
+    text_sha256: str | None
     retention_months: int
     access: str
     method: Method
     given_by: str
     witness: str
+    #: Whether a drawn signature is kept (the strokes are not part of this shape).
+    signed: bool
     given_on: date
     expires_on: date | None
     withdrawn_at: datetime | None
@@ -101,3 +115,13 @@ class ConsentRead(BaseModel):
     created_at: datetime
     #: Whether the record covers its purpose today (not withdrawn, not expired).
     current: bool
+
+
+class ConsentTextRead(BaseModel):
+    """A consent form's words: plain-language and full, with its version and hash."""
+
+    version: str
+    sha256: str
+    label: str
+    plain: str
+    full: str

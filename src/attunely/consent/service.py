@@ -15,12 +15,17 @@ from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from attunely.accounts.models import User
 from attunely.audit import service as audit
 from attunely.cases.models import Case, CasePerson
 from attunely.cases.service import authorized_case
-from attunely.consent.models import ConsentRecord
+from attunely.config import Settings, get_settings
+from attunely.consent import signature as signatures
+from attunely.consent import texts
+from attunely.consent.models import ConsentRecord, ConsentText
 from attunely.consent.rules import CAREGIVER, Person, who_must_agree
 from attunely.consent.schemas import (
     ConsentCreate,
@@ -31,7 +36,7 @@ from attunely.consent.schemas import (
     Purpose,
 )
 from attunely.db import utcnow
-from attunely.errors import InvalidInput, PermissionDenied
+from attunely.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from attunely.inputs import is_id
 from attunely.policy import Action, Actor
 
@@ -62,10 +67,79 @@ def _person(db: Session, *, case: Case, person_id: str) -> CasePerson:
     return person
 
 
+def current_text(settings: Settings) -> texts.ConsentText:
+    """Return the consent form as the live settings and access policy fill it today."""
+    return texts.render(settings)
+
+
+def _keep_text(db: Session, text: texts.ConsentText) -> None:
+    """Store the form's words once; two recordings at the same moment may both try."""
+    values = {
+        "sha256": text.sha256,
+        "version": text.version,
+        "plain_text": text.plain,
+        "full_text": text.full,
+        "created_at": utcnow(),
+    }
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(
+        dialect.insert(ConsentText)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+
+
+def _witness(db: Session, *, actor: Actor, data: ConsentCreate) -> str:
+    """On the tablet the witness is the signed-in practitioner, whatever the form says."""
+    if data.method == Method.PAPER:
+        return data.witness
+    if not actor.local_operator:
+        user = db.get(User, actor.id)
+        return user.display_name if user is not None else actor.label
+    if not data.witness:
+        raise InvalidInput("a typed name must be witnessed: name the witness", field="witness")
+    return data.witness
+
+
+def _form(
+    db: Session, *, data: ConsentCreate, settings: Settings | None
+) -> tuple[str, str | None, int | None, str | None]:
+    """Return (version, hash, retention months, access) of the form the consent was given on.
+
+    A form Attunely showed is named by its hash and must still be the current form: words
+    shown before a setting changed are no longer true, so that consent is asked again.
+    """
+    if data.text_sha256 is None:
+        if data.method == Method.SIGNATURE:
+            raise InvalidInput(
+                "a drawn signature is given on the form shown on the tablet: name it",
+                field="text_sha256",
+            )
+        assert data.text_version is not None  # the schema asks for one of the two
+        return data.text_version, None, data.retention_months, data.access
+    live = settings or get_settings()
+    shown = current_text(live)
+    if data.text_sha256 != shown.sha256:
+        raise Conflict(
+            "the consent form has changed since it was shown (a setting it describes "
+            "changed): show the new form and ask again"
+        )
+    _keep_text(db, shown)
+    return shown.version, shown.sha256, texts.film_retention_months(live), None
+
+
 def record_consent(
-    db: Session, *, actor: Actor, case_id: str, data: ConsentCreate
+    db: Session,
+    *,
+    actor: Actor,
+    case_id: str,
+    data: ConsentCreate,
+    settings: Settings | None = None,
 ) -> list[ConsentRecord]:
-    """Record one caregiver's agreement to each purpose; one audited record per purpose."""
+    """Record one caregiver's agreement to each purpose; one audited record per purpose.
+
+    `settings` fill the consent form that `data.text_sha256` names (default: the process's).
+    """
     case = authorized_case(db, actor=actor, case_id=case_id, action=Action.CONSENT_RECORD)
     person = _person(db, case=case, person_id=data.person_id)
     if person.kind != CAREGIVER:
@@ -76,6 +150,14 @@ def record_consent(
         )
     if data.basis == LawfulBasis.CONSENT and data.method == Method.PAPER and not data.given_by:
         raise InvalidInput("say who signed the paper form", field="given_by")
+    drawn = signatures.parse(data.signature) if data.method == Method.SIGNATURE else None
+    witness = _witness(db, actor=actor, data=data)
+    version, sha256, retention, access = _form(db, data=data, settings=settings)
+    if retention is None or (access is None and sha256 is None):
+        raise InvalidInput(
+            "a paper form must state how long footage is kept and who has access",
+            field="retention_months" if retention is None else "access",
+        )
     made = []
     for purpose in data.purposes:
         record = ConsentRecord(
@@ -83,12 +165,14 @@ def record_consent(
             person_id=person.id,
             purpose=str(purpose),
             basis=str(data.basis),
-            text_version=data.text_version,
-            retention_months=data.retention_months,
-            access=data.access,
+            text_version=version,
+            text_sha256=sha256,
+            retention_months=retention,
+            access=access or texts.who_has_access(purpose),
             method=str(data.method),
             given_by=data.given_by,
-            witness=data.witness,
+            witness=witness,
+            signature=drawn,
             given_on=data.given_on,
             expires_on=data.expires_on,
             recorded_by=actor.audit_id,
@@ -111,16 +195,30 @@ def record_consent(
                 "basis": record.basis,
                 "method": record.method,
                 "text_version": record.text_version,
+                "text_sha256": record.text_sha256,
                 "expires_on": record.expires_on.isoformat() if record.expires_on else None,
             },
         )
+    from attunely.retention import coverage
+
+    # Consent given again within the grace period: the film is no longer shredded.
+    coverage.cancel_covered(db, actor=actor, case_id=case.id)
     return made
 
 
 def withdraw_consent(
-    db: Session, *, actor: Actor, case_id: str, data: ConsentWithdraw
+    db: Session,
+    *,
+    actor: Actor,
+    case_id: str,
+    data: ConsentWithdraw,
+    shred_grace_days: float | None = None,
 ) -> list[ConsentRecord]:
-    """Withdraw a caregiver's consent to each purpose, at once; the records stay, stamped."""
+    """Withdraw a caregiver's consent to each purpose, at once; the records stay, stamped.
+
+    A film no purpose covers any more is scheduled for crypto-shredding after
+    `shred_grace_days` (default: the `shred_grace_days` setting); see attunely.retention.
+    """
     case = authorized_case(db, actor=actor, case_id=case_id, action=Action.CONSENT_RECORD)
     person = _person(db, case=case, person_id=data.person_id)
     wanted = {str(p) for p in data.purposes}
@@ -154,6 +252,9 @@ def withdraw_consent(
             purpose="governance",
             detail={"case": case.id, "person": person.id, "purpose": record.purpose},
         )
+    from attunely.retention import coverage  # retention builds on consent, not the reverse
+
+    coverage.schedule_uncovered(db, actor=actor, case_id=case.id, grace_days=shred_grace_days)
     return live
 
 
@@ -176,6 +277,27 @@ def list_consents(db: Session, *, actor: Actor, case_id: str) -> list[ConsentRec
         purpose="governance",
     )
     return records
+
+
+def text_given(
+    db: Session, *, actor: Actor, case_id: str, record_id: str
+) -> tuple[ConsentRecord, ConsentText | None]:
+    """Return a consent record and the exact form it was given on (None: a paper form whose
+    words Attunely never had); audited."""
+    case = authorized_case(db, actor=actor, case_id=case_id, action=Action.CONSENT_VIEW)
+    record = db.get(ConsentRecord, record_id) if is_id(record_id) else None
+    if record is None or record.case_id != case.id:
+        raise NotFound("no such consent record in this case")
+    text = db.get(ConsentText, record.text_sha256) if record.text_sha256 else None
+    audit.record(
+        db,
+        actor=actor,
+        action="consent.view",
+        object_type="consent",
+        object_id=record.id,
+        purpose="governance",
+    )
+    return record, text
 
 
 def agreed(db: Session, *, case_id: str, purpose: Purpose, today: date | None = None) -> set[str]:
@@ -243,11 +365,13 @@ def consent_read(record: ConsentRecord) -> ConsentRead:
         purpose=Purpose(record.purpose),
         basis=LawfulBasis(record.basis),
         text_version=record.text_version,
+        text_sha256=record.text_sha256,
         retention_months=record.retention_months,
         access=record.access,
         method=Method(record.method),
         given_by=record.given_by,
         witness=record.witness,
+        signed=record.signature is not None,
         given_on=record.given_on,
         expires_on=record.expires_on,
         withdrawn_at=record.withdrawn_at,

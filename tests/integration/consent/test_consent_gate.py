@@ -198,10 +198,10 @@ def test_who_may_record_and_what_is_refused(world: World) -> None:
     client = world.client_for(guider)
     child = client.post(f"/api/cases/{case.id}/consents", json=_consent_body(baby, "training"))
     assert child.status_code == 422 and "parental responsibility" in child.text
-    unwitnessed = client.post(
-        f"/api/cases/{case.id}/consents", json=_consent_body(mum, "training", witness="")
+    unsigned = client.post(
+        f"/api/cases/{case.id}/consents", json=_consent_body(mum, "training", method="signature")
     )
-    assert unwitnessed.status_code == 422 and "witness" in unwitnessed.text
+    assert unsigned.status_code == 422 and "signature is empty" in unsigned.text
     future = (date.today() + timedelta(days=3)).isoformat()
     later = client.post(
         f"/api/cases/{case.id}/consents", json=_consent_body(mum, "training", given_on=future)
