@@ -1,14 +1,20 @@
-"""JSON routes of the workspace: schemes, coded events, clips and stills."""
+"""JSON routes of the workspace: schemes, coded events, clips, stills, proposed moments."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from attunely.policy import Action, Actor
 from attunely.web.deps import SessionDep, allow
-from attunely.workspace import schemes, service
+from attunely.workspace import proposals, schemes, service, speech
+from attunely.workspace.proposal_schemas import (
+    ProposalRead,
+    ProposalsRead,
+    ReviewWrite,
+    SpeakerWrite,
+)
 from attunely.workspace.schemas import (
     AnnotationCreate,
     AnnotationRead,
@@ -205,3 +211,54 @@ def delete_still(
 ) -> Response:
     service.delete_still(db, actor=actor, still_id=still_id, revision=revision)
     return Response(status_code=204)
+
+
+# --- proposed moments and speaker corrections ----------------------------------------------
+
+
+@router.get("/films/{film_id}/proposals", response_model=ProposalsRead)
+def film_proposals(
+    film_id: str,
+    request: Request,
+    db: SessionDep,
+    actor: Annotated[Actor, allow(Action.FILM_PLAY)],
+) -> ProposalsRead:
+    """Proposed moments with their reviews and counts, speech (corrected), turns (recounted),
+    movement and synchrony; or the analysis' status when there is none yet."""
+    return proposals.proposals(db, vault=request.app.state.vault, actor=actor, film_id=film_id)
+
+
+@router.patch("/films/{film_id}/proposals/{proposal_id}", response_model=ProposalRead)
+def review_proposal(
+    film_id: str,
+    proposal_id: str,
+    body: ReviewWrite,
+    request: Request,
+    db: SessionDep,
+    actor: Annotated[Actor, allow(Action.ANNOTATION_EDIT)],
+) -> ProposalRead:
+    """Accept, reject (with an optional reason), reopen or re-bound a proposed moment; 409
+    with the current review if it changed since `revision`."""
+    return proposals.review(
+        db,
+        vault=request.app.state.vault,
+        actor=actor,
+        film_id=film_id,
+        proposal_id=proposal_id,
+        data=body,
+    )
+
+
+@router.put("/films/{film_id}/speech-segments/{index}", response_model=ProposalsRead)
+def correct_speaker(
+    film_id: str,
+    index: Annotated[int, Path(ge=0, le=1_000_000)],
+    body: SpeakerWrite,
+    request: Request,
+    db: SessionDep,
+    actor: Annotated[Actor, allow(Action.ANNOTATION_EDIT)],
+) -> ProposalsRead:
+    """Say who spoke in one speech segment; the film's turns are recounted."""
+    return speech.correct_speaker(
+        db, vault=request.app.state.vault, actor=actor, film_id=film_id, index=index, data=body
+    )
