@@ -43,6 +43,7 @@ HANDLER_MODULES: list[str] = [
     "attunely.jobs.builtin",
     "attunely.films.jobs",
     "attunely.films.analysis",
+    "attunely.sharing.jobs",
 ]
 
 Maintenance = Callable[[Settings, sessionmaker[Session]], None]

@@ -1,0 +1,503 @@
+"""Share a clip with the professional network: the rules, for the case's people and the
+recipient.
+
+A share names one clip (never a whole film), a recipient, the consent purpose for sharing
+with the professional network, the agreement it is made under and an expiry. A job renders
+the clip with the recipient's name and the date burned in and seals it in the vault; the
+recipient watches it through a link whose token is the credential (only its SHA-256 is kept).
+
+Every view and every byte range read checks the link (known, not revoked, not expired) and
+the consent again, and is audited under the recipient's own actor (`share:<id>`). When the
+consent no longer covers everyone in the film, the share is revoked on the spot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from attunely.audit import service as audit
+from attunely.cases.models import Case, CasePerson
+from attunely.cases.service import authorized_case
+from attunely.consent import service as consent
+from attunely.consent.rules import Person, who_must_agree
+from attunely.consent.schemas import Purpose
+from attunely.db import utcnow
+from attunely.errors import Conflict, InvalidInput, NotFound
+from attunely.films import service as films
+from attunely.films.models import Film, FilmingSession
+from attunely.films.schemas import FilmState
+from attunely.guard import require
+from attunely.inputs import is_id
+from attunely.jobs import service as jobs
+from attunely.policy import Action, Actor
+from attunely.sharing.models import ClipShare
+from attunely.sharing.schemas import (
+    MAX_SHARE_DAYS,
+    MAX_SHARE_SECONDS,
+    ShareCreate,
+    ShareRead,
+    ShareStatus,
+)
+from attunely.vault import service as vault_service
+from attunely.vault.context import Vault
+from attunely.workspace.models import Clip
+
+PURPOSE = Purpose.PROFESSIONAL_NETWORK
+#: The audit purpose of everything done for a share.
+AUDIT_PURPOSE = str(PURPOSE)
+RENDER_JOB = "sharing.render"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class ShareUnavailable(NotFound):
+    """The link shows nothing: unknown, expired, revoked, or its clip could not be made."""
+
+    code = "share_unavailable"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.details = {"reason": reason}
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def link_for(token: str) -> str:
+    """The path the recipient opens (the page adds the site's address)."""
+    return f"/s/{token}"
+
+
+def recipient_actor(share: ClipShare) -> Actor:
+    """Who watches through the link, for the audit trail: the share's recipient."""
+    return Actor(
+        id=f"share:{share.id}",
+        label=f"recipient of share {share.id}",
+        organisation_id=None,
+        authenticated=False,
+    )
+
+
+# --- facts about a film ---------------------------------------------------------------------
+
+
+def filmed_people(db: Session, film: Film) -> list[str]:
+    session = db.get(FilmingSession, film.session_id)
+    return list(json.loads(session.filmed_people or "[]")) if session else []
+
+
+def sharing_covered(db: Session, *, film: Film) -> bool:
+    """Say, without auditing, whether consent for sharing covers everyone in the film."""
+    people = [
+        Person(id=p.id, kind=p.kind, parental_responsibility=p.parental_responsibility)
+        for p in db.scalars(select(CasePerson).where(CasePerson.case_id == film.case_id))
+    ]
+    needed = who_must_agree(people, filmed=filmed_people(db, film))
+    return needed.met_by(consent.agreed(db, case_id=film.case_id, purpose=PURPOSE))
+
+
+def _proxy_facts(film: Film) -> tuple[Fraction, int]:
+    info = json.loads(film.proxy_info or "{}")
+    fps = Fraction(str(info.get("fps") or "0"))
+    count = info.get("frame_count")
+    return fps, count if isinstance(count, int) else 0
+
+
+def _require_consent(
+    db: Session, *, actor: Actor, film: Film, object_type: str, object_id: str
+) -> None:
+    consent.require_purpose(
+        db,
+        actor=actor,
+        case_id=film.case_id,
+        person_ids=filmed_people(db, film),
+        purpose=PURPOSE,
+        object_type=object_type,
+        object_id=object_id,
+    )
+
+
+# --- the case's people ----------------------------------------------------------------------
+
+
+def _expiry(expires_on: date, *, today: date) -> datetime:
+    if expires_on <= today:
+        raise InvalidInput("the link must stay open at least until tomorrow", field="expires_on")
+    if expires_on > today + timedelta(days=MAX_SHARE_DAYS):
+        raise InvalidInput(
+            f"a link may stay open at most {MAX_SHARE_DAYS} days; choose an earlier date",
+            field="expires_on",
+        )
+    # The link stops working at the start of the expiry day (UTC), as consent expiry does.
+    return datetime.combine(expires_on, time(0), tzinfo=UTC)
+
+
+def _check_clip(film: Film, clip: Clip) -> None:
+    fps, frame_count = _proxy_facts(film)
+    if film.state != FilmState.READY or film.proxy_object_id is None or fps <= 0:
+        raise Conflict("the film is not ready to play, so no clip of it can be shared yet")
+    if clip.in_frame <= 0 and clip.out_frame >= frame_count:
+        raise InvalidInput(
+            "only clips can be shared, never a whole film: this clip covers the whole film; "
+            "make a shorter clip of the moment to share",
+            field="clip_id",
+        )
+    if Fraction(clip.out_frame - clip.in_frame) / fps > MAX_SHARE_SECONDS:
+        raise InvalidInput(
+            f"a shared clip may last at most {MAX_SHARE_SECONDS // 60} minutes; "
+            "make a shorter clip",
+            field="clip_id",
+        )
+
+
+def create_share(
+    db: Session, *, actor: Actor, data: ShareCreate, today: date | None = None
+) -> tuple[ClipShare, str]:
+    """Share a clip; return the share and its link's token (never stored, shown once)."""
+    clip = db.get(Clip, data.clip_id) if is_id(data.clip_id) else None
+    if clip is None:
+        require(db, actor=actor, action=Action.SHARE_CREATE, object_type="clip", object_id="-")
+        raise NotFound("no such clip")
+    film, case = films.get_film(db, actor=actor, film_id=clip.film_id, action=Action.SHARE_CREATE)
+    if data.purpose != PURPOSE:
+        raise InvalidInput(
+            "clips are shared only for the purpose 'sharing with the professional network' "
+            f"({PURPOSE}); other purposes are not shared by link",
+            field="purpose",
+        )
+    expires_at = _expiry(data.expires_on, today=today or date.today())
+    _check_clip(film, clip)
+    _require_consent(db, actor=actor, film=film, object_type="clip", object_id=clip.id)
+    token = secrets.token_urlsafe(32)
+    share = ClipShare(
+        case_id=case.id,
+        film_id=film.id,
+        clip_id=clip.id,
+        clip_title=clip.title,
+        in_frame=clip.in_frame,
+        out_frame=clip.out_frame,
+        recipient_name=data.recipient_name,
+        recipient_organisation=data.recipient_organisation,
+        recipient_email=data.recipient_email,
+        purpose=str(PURPOSE),
+        agreement_reference=data.agreement_reference,
+        expires_at=expires_at,
+        token_hash=token_hash(token),
+        state="rendering",
+        created_by=actor.audit_id,
+    )
+    db.add(share)
+    db.flush()
+    jobs.enqueue(db, kind=RENDER_JOB, subject_id=share.id, dedupe_key=f"{RENDER_JOB}:{share.id}")
+    audit.record(
+        db,
+        actor=actor,
+        action="share.create",
+        object_type="clip_share",
+        object_id=share.id,
+        purpose=AUDIT_PURPOSE,
+        detail={
+            "case": case.id,
+            "film": film.id,
+            "clip": clip.id,
+            "frames": [clip.in_frame, clip.out_frame],
+            "agreement": data.agreement_reference,
+            "expires_at": expires_at.isoformat(),
+        },
+    )
+    return share, token
+
+
+def status_of(share: ClipShare, *, covered: bool, now: datetime | None = None) -> ShareStatus:
+    if share.revoked_at is not None:
+        return ShareStatus.REVOKED
+    if share.expires_at <= (now or utcnow()):
+        return ShareStatus.EXPIRED
+    if share.state == "failed":
+        return ShareStatus.FAILED
+    if not covered:
+        return ShareStatus.NO_CONSENT
+    if share.state == "rendering":
+        return ShareStatus.RENDERING
+    return ShareStatus.ACTIVE
+
+
+def share_read(share: ClipShare, *, covered: bool) -> ShareRead:
+    info = json.loads(share.render_info or "{}")
+    duration = info.get("duration_s")
+    return ShareRead(
+        id=share.id,
+        case_id=share.case_id,
+        film_id=share.film_id,
+        clip_id=share.clip_id,
+        clip_title=share.clip_title,
+        in_frame=share.in_frame,
+        out_frame=share.out_frame,
+        duration_s=float(duration) if isinstance(duration, int | float) else None,
+        recipient_name=share.recipient_name,
+        recipient_organisation=share.recipient_organisation,
+        recipient_email=share.recipient_email,
+        purpose=Purpose(share.purpose),
+        agreement_reference=share.agreement_reference,
+        expires_at=share.expires_at,
+        status=status_of(share, covered=covered),
+        problem=share.problem,
+        views=share.views,
+        last_viewed_at=share.last_viewed_at,
+        created_by=share.created_by,
+        created_at=share.created_at,
+        revoked_at=share.revoked_at,
+        revoked_by=share.revoked_by,
+        revoke_reason=share.revoke_reason,
+    )
+
+
+def reads(db: Session, shares: list[ClipShare]) -> list[ShareRead]:
+    """Describe shares, asking once per film whether consent still covers it."""
+    covered: dict[str, bool] = {}
+    for share in shares:
+        if share.film_id not in covered:
+            film = db.get(Film, share.film_id)
+            covered[share.film_id] = film is not None and sharing_covered(db, film=film)
+    return [share_read(s, covered=covered[s.film_id]) for s in shares]
+
+
+def _listed(db: Session, *, actor: Actor, case: Case, query: object, what: str) -> None:
+    audit.record(
+        db,
+        actor=actor,
+        action="share.list",
+        object_type=what,
+        object_id=str(query),
+        purpose="governance",
+        detail={"case": case.id},
+    )
+
+
+def list_for_case(db: Session, *, actor: Actor, case_id: str) -> list[ClipShare]:
+    """Every share of a case, newest first (audited)."""
+    case = authorized_case(db, actor=actor, case_id=case_id, action=Action.SHARE_LIST)
+    shares = list(
+        db.scalars(
+            select(ClipShare)
+            .where(ClipShare.case_id == case.id)
+            .order_by(ClipShare.created_at.desc())
+        )
+    )
+    _listed(db, actor=actor, case=case, query=case.id, what="case")
+    return shares
+
+
+def list_for_film(db: Session, *, actor: Actor, film_id: str) -> list[ClipShare]:
+    """Every share of a film's clips, newest first (audited)."""
+    film, case = films.get_film(db, actor=actor, film_id=film_id, action=Action.SHARE_LIST)
+    shares = list(
+        db.scalars(
+            select(ClipShare)
+            .where(ClipShare.film_id == film.id)
+            .order_by(ClipShare.created_at.desc())
+        )
+    )
+    _listed(db, actor=actor, case=case, query=film.id, what="film")
+    return shares
+
+
+def get_share(db: Session, *, actor: Actor, share_id: str, action: Action) -> ClipShare:
+    """Load a share the actor may act on (404 to anyone outside its case)."""
+    share = db.get(ClipShare, share_id) if is_id(share_id) else None
+    if share is None:
+        require(db, actor=actor, action=action, object_type="clip_share", object_id="-")
+        raise NotFound("no such share")
+    authorized_case(db, actor=actor, case_id=share.case_id, action=action)
+    return share
+
+
+def _drop_clip(db: Session, *, vault: Vault, actor: Actor, share: ClipShare) -> None:
+    """Destroy the rendered clip: once a link is dead, nothing of it is kept."""
+    if share.object_id is None:
+        return
+    object_id = share.object_id
+    share.object_id = None
+    db.flush()
+    vault_service.delete_object(
+        db, vault=vault, actor=actor, object_id=object_id, purpose=AUDIT_PURPOSE
+    )
+
+
+def revoke(
+    db: Session, *, vault: Vault, actor: Actor, share: ClipShare, reason: str, by: str
+) -> None:
+    """Close the link at once and destroy its rendered clip (audited)."""
+    share.revoked_at = utcnow()
+    share.revoked_by = by
+    share.revoke_reason = reason[:200]
+    _drop_clip(db, vault=vault, actor=actor, share=share)
+    audit.record(
+        db,
+        actor=actor,
+        action="share.revoke",
+        object_type="clip_share",
+        object_id=share.id,
+        purpose=AUDIT_PURPOSE,
+        detail={"case": share.case_id, "reason": reason[:200]},
+    )
+
+
+def revoke_share(
+    db: Session, *, vault: Vault, actor: Actor, share_id: str, reason: str = ""
+) -> ClipShare:
+    """Revoke a share for the case's people; a revoked share stays revoked."""
+    share = get_share(db, actor=actor, share_id=share_id, action=Action.SHARE_REVOKE)
+    if share.revoked_at is not None:
+        raise Conflict("this share was already revoked")
+    revoke(db, vault=vault, actor=actor, share=share, reason=reason or "revoked", by=actor.audit_id)
+    return share
+
+
+# --- the recipient --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewing:
+    """What the recipient's page shows: the clip's title, who shared it, until when."""
+
+    share_id: str
+    clip_title: str
+    recipient_name: str
+    recipient_organisation: str
+    expires_at: datetime
+    duration_s: float | None
+    width: int | None
+    height: int | None
+
+
+def _by_token(db: Session, token: str) -> ClipShare:
+    share = (
+        db.scalars(select(ClipShare).where(ClipShare.token_hash == token_hash(token))).first()
+        if _TOKEN.fullmatch(token)
+        else None
+    )
+    if share is None:
+        raise ShareUnavailable(
+            "There is no shared clip at this address. Check that the whole link was copied.",
+            reason="unknown",
+        )
+    return share
+
+
+def _refuse(db: Session, *, share: ClipShare, action: str, reason: str) -> None:
+    audit.record_failure(
+        db,
+        actor=recipient_actor(share),
+        action=action,
+        object_type="clip_share",
+        object_id=share.id,
+        outcome=reason,
+        purpose=AUDIT_PURPOSE,
+        detail={"case": share.case_id},
+    )
+
+
+def _usable(db: Session, *, vault: Vault, token: str, action: str) -> ClipShare:
+    """Return the share behind a live link, or refuse (audited) saying only what the
+    recipient needs to know."""
+    share = _by_token(db, token)
+    if share.revoked_at is not None:
+        _refuse(db, share=share, action=action, reason="revoked")
+        raise ShareUnavailable(
+            "This clip is no longer shared. Ask the person who shared it if you still need it.",
+            reason="revoked",
+        )
+    if share.expires_at <= utcnow():
+        _refuse(db, share=share, action=action, reason="expired")
+        raise ShareUnavailable(
+            f"This link expired on {share.expires_at.date().isoformat()}. "
+            "Ask the person who shared it if you still need it.",
+            reason="expired",
+        )
+    if share.state == "failed" or (share.state == "ready" and share.object_id is None):
+        _refuse(db, share=share, action=action, reason="unavailable")
+        raise ShareUnavailable("This clip could not be prepared.", reason="failed")
+    film = db.get(Film, share.film_id)
+    if film is None:
+        raise ShareUnavailable("This clip is no longer shared.", reason="revoked")
+    recipient = recipient_actor(share)
+    try:
+        _require_consent(
+            db, actor=recipient, film=film, object_type="clip_share", object_id=share.id
+        )
+    except consent.ConsentMissing:
+        # Consent was withdrawn (or ran out): the share ends now, not at its expiry.
+        share = db.get(ClipShare, share.id)  # type: ignore[assignment]
+        revoke(
+            db,
+            vault=vault,
+            actor=recipient,
+            share=share,
+            reason="consent for sharing withdrawn",
+            by="consent",
+        )
+        db.commit()
+        raise ShareUnavailable(
+            "This clip is no longer shared. Ask the person who shared it if you still need it.",
+            reason="revoked",
+        ) from None
+    if share.state != "ready":
+        raise Conflict("This clip is still being prepared. Please try again in a minute.")
+    return share
+
+
+def open_view(db: Session, *, vault: Vault, token: str, viewer: Actor) -> Viewing:
+    """Open the recipient's page: one audited view, counted on the share."""
+    share = _usable(db, vault=vault, token=token, action="share.view")
+    share.views += 1
+    share.last_viewed_at = utcnow()
+    detail: dict[str, object] = {"case": share.case_id, "view": share.views}
+    if viewer.authenticated:
+        detail["signed_in_user"] = viewer.audit_id
+    audit.record(
+        db,
+        actor=recipient_actor(share),
+        action="share.view",
+        object_type="clip_share",
+        object_id=share.id,
+        purpose=AUDIT_PURPOSE,
+        detail=detail,
+    )
+    info = json.loads(share.render_info or "{}")
+    return Viewing(
+        share_id=share.id,
+        clip_title=share.clip_title,
+        recipient_name=share.recipient_name,
+        recipient_organisation=share.recipient_organisation,
+        expires_at=share.expires_at,
+        duration_s=info.get("duration_s"),
+        width=info.get("width"),
+        height=info.get("height"),
+    )
+
+
+def open_stream(
+    db: Session, *, vault: Vault, token: str, byte_range: str | None
+) -> vault_service.VaultReader:
+    """Open the rendered clip for one (range) request; the read is audited."""
+    share = _usable(db, vault=vault, token=token, action="share.stream")
+    assert share.object_id is not None
+    return vault_service.open_reader(
+        db,
+        vault=vault,
+        actor=recipient_actor(share),
+        object_id=share.object_id,
+        purpose=AUDIT_PURPOSE,
+        detail={"share": share.id, "range": (byte_range or "all")[:60]},
+    )
