@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     upload_idle_hours: float = Field(default=48.0, ge=0.01, le=24 * 90)
     #: Where the erasure ledger lives; keep it off the backup media (a restore re-applies it).
     ledger_dir: Path | None = None
+    #: Days between a withdrawal that leaves a film uncovered and its crypto-shredding
+    #: (access is refused at once; re-recording consent in this window cancels it).
+    shred_grace_days: float = Field(default=30.0, ge=0.0, le=3650.0)
+    #: Retention per record class, in months (docs/retention.md says from when).
+    retention_films_months: int = Field(default=12, ge=1, le=600)
+    retention_clips_months: int = Field(default=12, ge=1, le=600)
+    retention_annotations_months: int = Field(default=24, ge=1, le=600)
+    retention_case_records_months: int = Field(default=84, ge=1, le=600)
+    retention_audit_months: int = Field(default=84, ge=1, le=600)
     #: Directory holding pg_dump/pg_restore for `attunely backup` (default: found on PATH).
     pg_bindir: Path | None = None
 

@@ -77,6 +77,9 @@ class Action(StrEnum):
     SHARE_LIST = "share.list"
     SHARE_REVOKE = "share.revoke"
     SHARE_WATCH = "share.watch"
+    RETENTION_VIEW = "retention.view"
+    RETENTION_RUN = "retention.run"
+    RETENTION_HOLD = "retention.hold"
     RIGHTS_VIEW = "rights.view"
     RIGHTS_EXPORT = "rights.export"
     RIGHTS_ERASE = "rights.erase"
@@ -337,6 +340,10 @@ RULES: dict[Action, Rule] = {
     Action.AUDIT_VIEW: _roles(Role.DPO, Role.ADMIN, local=True),
     Action.AUDIT_VERIFY: _roles(Role.DPO, Role.ADMIN, local=True),
     Action.SYSTEM_ADMIN: _roles(local=True),
+    # Retention: the DPO and administrators see what expires, run expiry and set legal holds.
+    Action.RETENTION_VIEW: _roles(Role.DPO, Role.ADMIN, local=True),
+    Action.RETENTION_RUN: _roles(Role.DPO, Role.ADMIN, local=True),
+    Action.RETENTION_HOLD: _roles(Role.DPO, Role.ADMIN, local=True),
     # Data rights: the DPO handles requests; an administrator may stand in. The package holds
     # decrypted footage and erasure destroys it, so no practitioner role may do either.
     Action.RIGHTS_VIEW: _roles(Role.DPO, Role.ADMIN, local=True),

@@ -44,6 +44,7 @@ HANDLER_MODULES: list[str] = [
     "attunely.films.jobs",
     "attunely.films.analysis",
     "attunely.sharing.jobs",
+    "attunely.retention.jobs",
 ]
 
 Maintenance = Callable[[Settings, sessionmaker[Session]], None]

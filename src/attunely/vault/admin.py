@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from attunely.backup import ledger
 from attunely.cases import service as cases
 from attunely.config import Settings
 from attunely.db import (
@@ -64,6 +65,10 @@ def shred(
             case = cases.find_by_reference(db, actor=actor, reference=reference)
             report = service.shred_case(
                 db, vault=vault, actor=actor, case_id=case.id, reason=reason
+            )
+            # Before the commit: a restore re-applies it (attunely.retention.shredding).
+            ledger.append(
+                settings, op="shred_case", target={"case_id": case.id, "objects": report.objects}
             )
         removed = service.purge_blobs(vault, storage_keys=report.storage_keys)
         rotation = service.rotate_keys(vault, actor=actor) if rotate_after else None

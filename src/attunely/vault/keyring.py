@@ -159,6 +159,57 @@ def shred_case(
     return ShredReport(case_id, len(objects), [obj.storage_key for obj in objects])
 
 
+def shred_objects(
+    db: Session,
+    *,
+    actor: Actor,
+    case_id: str,
+    object_ids: Iterable[str],
+    reason: str,
+    subject_type: str,
+    subject_id: str,
+) -> ShredReport:
+    """Destroy the data keys of some objects of a case (one film and what was made from it),
+    so they can never be decrypted; the case key and its other objects are untouched (audited).
+
+    Each wrapped data key is overwritten, then cleared, and the object marked shredded.
+    Earlier copies of the database still hold the wrapped data keys, and the case key that
+    unwraps them lives on: a restore must re-apply the shredding from the erasure ledger.
+    The caller commits, then calls `purge_blobs`.
+    """
+    if not reason.strip():
+        raise InvalidInput("say why the footage is being destroyed", field="reason")
+    wanted = sorted(set(object_ids))
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("PRAGMA secure_delete=ON"))
+    objects = list(
+        db.scalars(
+            select(VaultObject)
+            .where(VaultObject.id.in_(wanted), VaultObject.case_id == case_id)
+            .order_by(VaultObject.id)
+            .with_for_update()
+        )
+    )
+    for obj in objects:
+        if obj.wrapped_data_key is not None:
+            obj.wrapped_data_key = os.urandom(len(obj.wrapped_data_key))
+    db.flush()
+    for obj in objects:
+        obj.wrapped_data_key = None
+        obj.state = ObjectState.SHREDDED
+    audit.record(
+        db,
+        actor=actor,
+        action="vault.shred",
+        object_type=subject_type,
+        object_id=subject_id,
+        purpose="erasure",
+        detail={"case": case_id, "objects": len(objects), "reason": reason.strip()[:500]},
+    )
+    db.flush()
+    return ShredReport(case_id, len(objects), [obj.storage_key for obj in objects])
+
+
 def purge_blobs(vault: Vault, *, storage_keys: Iterable[str]) -> int:
     """Delete the ciphertext of shredded or deleted objects (after the commit)."""
     removed = 0
