@@ -94,6 +94,11 @@ class Clip(Base):
     caption: Mapped[str] = mapped_column(Text, default="")
     #: JSON list of questions to ask the parent.
     questions: Mapped[str] = mapped_column(Text, default="[]")
+    #: The case's helping question this clip speaks to (None: none chosen).
+    helping_question_id: Mapped[str | None] = mapped_column(
+        ForeignKey("helping_questions.id", ondelete="SET NULL", name="fk_clip_helping_question"),
+        nullable=True,
+    )
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -112,4 +117,35 @@ class Still(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FilmRegions(Base):
+    """The adult's and child's regions of interest on a film, drawn or adjusted by a person,
+    and the motion measured in them when "re-run motion" was last asked for.
+
+    Boxes are JSON [left, top, width, height] as fractions (0-1) of the picture, so they hold
+    for any size the film is shown at. The motion result is derived from footage, so it is
+    sealed in the vault; `motion_boxes` says which boxes it was measured for.
+    """
+
+    __tablename__ = "film_regions"
+
+    film_id: Mapped[str] = mapped_column(
+        ForeignKey("films.id", ondelete="CASCADE"), primary_key=True
+    )
+    adult_box: Mapped[str | None] = mapped_column(Text, nullable=True)
+    child_box: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The frame the regions were drawn on.
+    frame: Mapped[int] = mapped_column(Integer, default=0)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    #: none, queued, running, done or failed.
+    motion_state: Mapped[str] = mapped_column(String(16), default="none")
+    motion_object_id: Mapped[str | None] = mapped_column(
+        ForeignKey("vault_objects.id"), nullable=True
+    )
+    motion_boxes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    motion_note: Mapped[str] = mapped_column(Text, default="")
+    motion_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
