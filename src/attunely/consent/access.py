@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from attunely.consent.schemas import Purpose
-from attunely.policy import Action, Actor, CaseScope, Role, decide, local_operator
+from attunely.policy import ANONYMOUS, Action, Actor, CaseScope, Role, decide, local_operator
 
 #: Actions that show footage or what is in it (films, clips, stills, codes).
 FOOTAGE_ACTIONS = (Action.FILM_PLAY, Action.ANNOTATION_VIEW)
@@ -100,11 +100,26 @@ def _purpose_of(actor: Actor) -> Purpose:
     return CONSENT_PURPOSES[purpose_for(actor, probe)]
 
 
+#: Whoever a clip is shared with: outside the organisation, reached by a link.
+RECIPIENT = Reader(
+    "recipient",
+    "the person we send it to",
+    "the named professional a clip is shared with, through an expiring, revocable link",
+)
+
+
 def readers_by_purpose() -> dict[Purpose, list[Reader]]:
     """Return, for every purpose, who can see footage for it under today's policy."""
     found: dict[Purpose, list[Reader]] = {p: [] for p in Purpose}
     for reader, actor in CANDIDATES:
-        if not any(decide(actor, action, _SCOPE).allowed for action in FOOTAGE_ACTIONS):
-            continue
-        found[_purpose_of(actor)].append(reader)
+        if any(decide(actor, action, _SCOPE).allowed for action in FOOTAGE_ACTIONS):
+            found[_purpose_of(actor)].append(reader)
+    # Sharing with the professional network: those who may send a clip see it, and so does
+    # the recipient the link is for.
+    network = found[Purpose.PROFESSIONAL_NETWORK]
+    for reader, actor in CANDIDATES:
+        if decide(actor, Action.SHARE_CREATE, _SCOPE).allowed:
+            network.append(reader)
+    if network and decide(ANONYMOUS, Action.SHARE_WATCH).allowed:
+        network.append(RECIPIENT)
     return found

@@ -113,3 +113,10 @@ def test_blocks_split_headings_and_paragraphs() -> None:
 )  # fmt: skip
 def test_period_words(number: int, unit: str, words: str) -> None:
     assert texts.period_words(number, unit) == words
+
+
+def test_sharing_names_who_sends_clips_and_the_recipient() -> None:
+    who = texts.who_has_access(Purpose.PROFESSIONAL_NETWORK)
+    assert "the supervisor assigned to the case" in who
+    assert who.endswith("the named professional a clip is shared with, through an expiring, "
+                        "revocable link")  # fmt: skip
