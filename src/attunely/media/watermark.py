@@ -52,6 +52,39 @@ BAND_OPACITY = 0.6
 Progress = Callable[[float], None]
 
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def _width(font: Font, text: str) -> int:
+    return math.ceil(font.getbbox(text)[2]) if text else 0
+
+
+def _wrap(font: Font, line: str, room: int) -> list[str]:
+    """Break a line between words so each piece fits `room` (a lone long word stays whole)."""
+    pieces: list[str] = []
+    current = ""
+    for word in line.split():
+        attempt = f"{current} {word}" if current else word
+        if current and _width(font, attempt) > room:
+            pieces.append(current)
+            current = word
+        else:
+            current = attempt
+    return [*pieces, current] if current else pieces
+
+
+def _fitting(lines: Sequence[str], size: int, room: int) -> tuple[Font, list[str]]:
+    """The largest text size up to `size` at which every line fits `room` pixels; at the
+    smallest size, lines that still do not fit are broken between words."""
+    while True:
+        font = ImageFont.load_default(size=size)
+        if max(_width(font, line) for line in lines) <= room:
+            return font, list(lines)
+        if size <= MIN_TEXT_PX:
+            return font, [piece for line in lines for piece in _wrap(font, line, room)]
+        size -= 1
+
+
 class Label:
     """The band of text drawn on every picture of a `width` x `height` film.
 
@@ -65,18 +98,18 @@ class Label:
             raise InvalidInput("the label needs at least one line of text")
         if width < 16 or height < 16:
             raise InvalidInput("the picture is too small to carry a label")
-        self.lines = lines
         size = max(MIN_TEXT_PX, round(height * TEXT_SHARE))
-        font, widths = self._fitting_font(lines, size, width)
+        pad = max(2, size // 3)
+        font, lines = _fitting(lines, size, width - 2 * pad)
+        self.lines = lines
         # Height from the line's origin to the lowest descender, plus a little leading.
         line_h = math.ceil(font.getbbox("Ágjy|")[3]) + max(1, size // 6)
-        pad = max(2, size // 3)
         band_h = min(height, line_h * len(lines) + 2 * pad)
         self.top = height - band_h
         canvas = Image.new("L", (width, band_h), 0)
         draw = ImageDraw.Draw(canvas)
         for index, line in enumerate(lines):
-            x = max(pad, (width - widths[index]) // 2)
+            x = max(pad, (width - _width(font, line)) // 2)
             draw.text((x, pad + index * line_h), line, font=font, fill=255)
         coverage: NDArray[np.float32] = np.asarray(canvas, dtype=np.float32) / 255.0
         self.text_mask: NDArray[np.bool_] = coverage > 0.5
@@ -84,17 +117,6 @@ class Label:
         self.alpha = np.maximum(coverage, BAND_OPACITY)[:, :, None].astype(np.float32)
         self.colour = (coverage * 255.0)[:, :, None].astype(np.float32)
         self.width, self.height = width, height
-
-    @staticmethod
-    def _fitting_font(
-        lines: Sequence[str], size: int, width: int
-    ) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, list[int]]:
-        while True:
-            font = ImageFont.load_default(size=size)
-            widths = [math.ceil(font.getbbox(line)[2]) for line in lines]
-            if max(widths) <= width - 4 or size <= MIN_TEXT_PX:
-                return font, widths
-            size -= 1
 
     def burn(self, rgb: NDArray[np.uint8]) -> NDArray[np.uint8]:
         """Blend the label into an (H, W, 3) RGB picture in place and return it."""

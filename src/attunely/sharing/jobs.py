@@ -71,7 +71,7 @@ def render(ctx: JobContext) -> str:
         if film is None or film.proxy_object_id is None:
             return _fail(ctx, "the film can no longer be played")
         try:
-            service._require_consent(
+            service.require_consent(
                 db, actor=WORKER, film=film, object_type="clip_share", object_id=share.id
             )
         except ConsentMissing:
@@ -158,7 +158,7 @@ def close_dead_links(settings: Settings, sessions: sessionmaker[Session]) -> int
             )
         )
         for share in live:
-            service._drop_clip(db, vault=vault, actor=WORKER, share=share)
+            service.drop_clip(db, vault=vault, actor=WORKER, share=share)
             closed += 1
         covered: dict[str, bool] = {}
         for share in db.scalars(

@@ -19,7 +19,7 @@ from attunely.films import service as films
 from attunely.films.models import Film
 from attunely.films.ranges import parse_range
 from attunely.policy import Action, Actor, decide
-from attunely.sharing import service
+from attunely.sharing import links, service
 from attunely.sharing.schemas import MAX_SHARE_DAYS, ShareCreate, ShareStatus
 from attunely.web.deps import FormDep, FormFields, SessionDep, allow
 from attunely.web.errors import describe_validation, status_for
@@ -58,7 +58,7 @@ def _film_page(
     film, case = films.get_film(db, actor=actor, film_id=film_id, action=Action.SHARE_LIST)
     shares = service.reads(db, service.list_for_film(db, actor=actor, film_id=film.id))
     may_create = decide(actor, Action.SHARE_CREATE, scope_of(case)).allowed
-    fps = service._proxy_facts(film)[0]
+    fps = service.proxy_facts(film)[0]
     clips = []
     if may_create:
         clips = [
@@ -206,8 +206,8 @@ def watch(
 ) -> Response:
     """The recipient's page: the labelled clip, who it is for and until when."""
     try:
-        viewing = service.open_view(db, vault=request.app.state.vault, token=token, viewer=actor)
-    except (service.ShareUnavailable, Conflict) as exc:
+        viewing = links.open_view(db, vault=request.app.state.vault, token=token, viewer=actor)
+    except (links.ShareUnavailable, Conflict) as exc:
         return render(
             request,
             "share_gone.html",
@@ -226,7 +226,7 @@ def stream(
 ) -> Response:
     """The labelled clip (MP4), honouring `Range`; every request is checked and audited."""
     wanted = request.headers.get("range")
-    reader = service.open_stream(db, vault=request.app.state.vault, token=token, byte_range=wanted)
+    reader = links.open_stream(db, vault=request.app.state.vault, token=token, byte_range=wanted)
     length = reader.length
     span = parse_range(wanted, length)
     start, end = span if span else (0, length)

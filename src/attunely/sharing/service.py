@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
@@ -55,18 +53,6 @@ PURPOSE = Purpose.PROFESSIONAL_NETWORK
 #: The audit purpose of everything done for a share.
 AUDIT_PURPOSE = str(PURPOSE)
 RENDER_JOB = "sharing.render"
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-
-
-class ShareUnavailable(NotFound):
-    """The link shows nothing: unknown, expired, revoked, or its clip could not be made."""
-
-    code = "share_unavailable"
-
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.details = {"reason": reason}
 
 
 def token_hash(token: str) -> str:
@@ -76,16 +62,6 @@ def token_hash(token: str) -> str:
 def link_for(token: str) -> str:
     """The path the recipient opens (the page adds the site's address)."""
     return f"/s/{token}"
-
-
-def recipient_actor(share: ClipShare) -> Actor:
-    """Who watches through the link, for the audit trail: the share's recipient."""
-    return Actor(
-        id=f"share:{share.id}",
-        label=f"recipient of share {share.id}",
-        organisation_id=None,
-        authenticated=False,
-    )
 
 
 # --- facts about a film ---------------------------------------------------------------------
@@ -106,14 +82,14 @@ def sharing_covered(db: Session, *, film: Film) -> bool:
     return needed.met_by(consent.agreed(db, case_id=film.case_id, purpose=PURPOSE))
 
 
-def _proxy_facts(film: Film) -> tuple[Fraction, int]:
+def proxy_facts(film: Film) -> tuple[Fraction, int]:
     info = json.loads(film.proxy_info or "{}")
     fps = Fraction(str(info.get("fps") or "0"))
     count = info.get("frame_count")
     return fps, count if isinstance(count, int) else 0
 
 
-def _require_consent(
+def require_consent(
     db: Session, *, actor: Actor, film: Film, object_type: str, object_id: str
 ) -> None:
     consent.require_purpose(
@@ -143,7 +119,7 @@ def _expiry(expires_on: date, *, today: date) -> datetime:
 
 
 def _check_clip(film: Film, clip: Clip) -> None:
-    fps, frame_count = _proxy_facts(film)
+    fps, frame_count = proxy_facts(film)
     if film.state != FilmState.READY or film.proxy_object_id is None or fps <= 0:
         raise Conflict("the film is not ready to play, so no clip of it can be shared yet")
     if clip.in_frame <= 0 and clip.out_frame >= frame_count:
@@ -177,7 +153,7 @@ def create_share(
         )
     expires_at = _expiry(data.expires_on, today=today or date.today())
     _check_clip(film, clip)
-    _require_consent(db, actor=actor, film=film, object_type="clip", object_id=clip.id)
+    require_consent(db, actor=actor, film=film, object_type="clip", object_id=clip.id)
     token = secrets.token_urlsafe(32)
     share = ClipShare(
         case_id=case.id,
@@ -322,7 +298,7 @@ def get_share(db: Session, *, actor: Actor, share_id: str, action: Action) -> Cl
     return share
 
 
-def _drop_clip(db: Session, *, vault: Vault, actor: Actor, share: ClipShare) -> None:
+def drop_clip(db: Session, *, vault: Vault, actor: Actor, share: ClipShare) -> None:
     """Destroy the rendered clip: once a link is dead, nothing of it is kept."""
     if share.object_id is None:
         return
@@ -341,7 +317,7 @@ def revoke(
     share.revoked_at = utcnow()
     share.revoked_by = by
     share.revoke_reason = reason[:200]
-    _drop_clip(db, vault=vault, actor=actor, share=share)
+    drop_clip(db, vault=vault, actor=actor, share=share)
     audit.record(
         db,
         actor=actor,
@@ -362,142 +338,3 @@ def revoke_share(
         raise Conflict("this share was already revoked")
     revoke(db, vault=vault, actor=actor, share=share, reason=reason or "revoked", by=actor.audit_id)
     return share
-
-
-# --- the recipient --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Viewing:
-    """What the recipient's page shows: the clip's title, who shared it, until when."""
-
-    share_id: str
-    clip_title: str
-    recipient_name: str
-    recipient_organisation: str
-    expires_at: datetime
-    duration_s: float | None
-    width: int | None
-    height: int | None
-
-
-def _by_token(db: Session, token: str) -> ClipShare:
-    share = (
-        db.scalars(select(ClipShare).where(ClipShare.token_hash == token_hash(token))).first()
-        if _TOKEN.fullmatch(token)
-        else None
-    )
-    if share is None:
-        raise ShareUnavailable(
-            "There is no shared clip at this address. Check that the whole link was copied.",
-            reason="unknown",
-        )
-    return share
-
-
-def _refuse(db: Session, *, share: ClipShare, action: str, reason: str) -> None:
-    audit.record_failure(
-        db,
-        actor=recipient_actor(share),
-        action=action,
-        object_type="clip_share",
-        object_id=share.id,
-        outcome=reason,
-        purpose=AUDIT_PURPOSE,
-        detail={"case": share.case_id},
-    )
-
-
-def _usable(db: Session, *, vault: Vault, token: str, action: str) -> ClipShare:
-    """Return the share behind a live link, or refuse (audited) saying only what the
-    recipient needs to know."""
-    share = _by_token(db, token)
-    if share.revoked_at is not None:
-        _refuse(db, share=share, action=action, reason="revoked")
-        raise ShareUnavailable(
-            "This clip is no longer shared. Ask the person who shared it if you still need it.",
-            reason="revoked",
-        )
-    if share.expires_at <= utcnow():
-        _refuse(db, share=share, action=action, reason="expired")
-        raise ShareUnavailable(
-            f"This link expired on {share.expires_at.date().isoformat()}. "
-            "Ask the person who shared it if you still need it.",
-            reason="expired",
-        )
-    if share.state == "failed" or (share.state == "ready" and share.object_id is None):
-        _refuse(db, share=share, action=action, reason="unavailable")
-        raise ShareUnavailable("This clip could not be prepared.", reason="failed")
-    film = db.get(Film, share.film_id)
-    if film is None:
-        raise ShareUnavailable("This clip is no longer shared.", reason="revoked")
-    recipient = recipient_actor(share)
-    try:
-        _require_consent(
-            db, actor=recipient, film=film, object_type="clip_share", object_id=share.id
-        )
-    except consent.ConsentMissing:
-        # Consent was withdrawn (or ran out): the share ends now, not at its expiry.
-        share = db.get(ClipShare, share.id)  # type: ignore[assignment]
-        revoke(
-            db,
-            vault=vault,
-            actor=recipient,
-            share=share,
-            reason="consent for sharing withdrawn",
-            by="consent",
-        )
-        db.commit()
-        raise ShareUnavailable(
-            "This clip is no longer shared. Ask the person who shared it if you still need it.",
-            reason="revoked",
-        ) from None
-    if share.state != "ready":
-        raise Conflict("This clip is still being prepared. Please try again in a minute.")
-    return share
-
-
-def open_view(db: Session, *, vault: Vault, token: str, viewer: Actor) -> Viewing:
-    """Open the recipient's page: one audited view, counted on the share."""
-    share = _usable(db, vault=vault, token=token, action="share.view")
-    share.views += 1
-    share.last_viewed_at = utcnow()
-    detail: dict[str, object] = {"case": share.case_id, "view": share.views}
-    if viewer.authenticated:
-        detail["signed_in_user"] = viewer.audit_id
-    audit.record(
-        db,
-        actor=recipient_actor(share),
-        action="share.view",
-        object_type="clip_share",
-        object_id=share.id,
-        purpose=AUDIT_PURPOSE,
-        detail=detail,
-    )
-    info = json.loads(share.render_info or "{}")
-    return Viewing(
-        share_id=share.id,
-        clip_title=share.clip_title,
-        recipient_name=share.recipient_name,
-        recipient_organisation=share.recipient_organisation,
-        expires_at=share.expires_at,
-        duration_s=info.get("duration_s"),
-        width=info.get("width"),
-        height=info.get("height"),
-    )
-
-
-def open_stream(
-    db: Session, *, vault: Vault, token: str, byte_range: str | None
-) -> vault_service.VaultReader:
-    """Open the rendered clip for one (range) request; the read is audited."""
-    share = _usable(db, vault=vault, token=token, action="share.stream")
-    assert share.object_id is not None
-    return vault_service.open_reader(
-        db,
-        vault=vault,
-        actor=recipient_actor(share),
-        object_id=share.object_id,
-        purpose=AUDIT_PURPOSE,
-        detail={"share": share.id, "range": (byte_range or "all")[:60]},
-    )
