@@ -58,6 +58,9 @@ class Manifest:
     master_key_versions: list[int]
     blobs: list[BlobEntry] = field(default_factory=list)
     missing_blobs: list[str] = field(default_factory=list)
+    #: Per master key version: a random key wrapped by it, so a restore can tell before
+    #: touching anything whether the key manager still holds that version.
+    key_probes: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     format: str = FORMAT
 

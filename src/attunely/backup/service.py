@@ -9,6 +9,7 @@ backup was taken).
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import shutil
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ def take_backup(settings: Settings, *, actor: Actor, out: Path) -> Manifest:
             key_manager=key_manager_for(settings).name,
             ledger=mark,
             master_key_versions=facts.master_key_versions,
+            key_probes=_key_probes(settings, facts.master_key_versions),
             blobs=blobs,
             missing_blobs=missing,
             counts=facts.counts,
@@ -115,6 +117,35 @@ def take_backup(settings: Settings, *, actor: Actor, out: Path) -> Manifest:
         raise
     finally:
         engine.dispose()
+
+
+_PROBE_CONTEXT = b"attunely-backup-probe"
+
+
+def _key_probes(settings: Settings, versions: list[int]) -> dict[str, str]:
+    keys = key_manager_for(settings)
+    return {
+        str(v): keys.wrap(os.urandom(32), version=v, context=_PROBE_CONTEXT).hex() for v in versions
+    }
+
+
+def _missing_key(version: int, exc: AttunelyError) -> ConfigurationError:
+    return ConfigurationError(
+        f"the backup's case keys are wrapped by master key version {version}, which the key "
+        "manager no longer holds (a key rotation after the backup destroyed it). Restore the "
+        "keys directory from the key backup made with it (docs/backups.md) and run the "
+        f"restore again ({exc.message})"
+    )
+
+
+def _check_probes(settings: Settings, manifest: Manifest) -> None:
+    """Refuse, before touching anything, a backup whose master key versions are gone."""
+    keys = key_manager_for(settings)
+    for version, probe in sorted(manifest.key_probes.items()):
+        try:
+            keys.unwrap(bytes.fromhex(probe), version=int(version), context=_PROBE_CONTEXT)
+        except AttunelyError as exc:
+            raise _missing_key(int(version), exc) from None
 
 
 def _copy_blobs(
@@ -175,6 +206,7 @@ def restore(
     manifest = archive.read_manifest(settings, source)
     database.check_revision(manifest.schema_revision)
     archive.verify_files(source, manifest)
+    _check_probes(settings, manifest)
     pending = ledger.entries_after(settings, manifest.ledger, margin=LEDGER_MARGIN)
     reapply.load_handlers()
     for entry in pending:
@@ -300,12 +332,7 @@ def _check_keys(db: Session, vault: Vault) -> None:
         try:
             keyring.unwrap_case_key(vault, row)
         except AttunelyError as exc:
-            raise ConfigurationError(
-                f"the backup's case keys are wrapped by master key version {row.key_version}, "
-                "which the key manager no longer holds (a key rotation after the backup "
-                "destroyed it). Restore the keys directory from the key backup made with it "
-                f"(docs/backups.md) and run the restore again. ({exc})"
-            ) from None
+            raise _missing_key(row.key_version, exc) from None
         seen.add(row.key_version)
 
 

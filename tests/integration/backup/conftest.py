@@ -63,6 +63,7 @@ class Family:
     guider: User
     film_id: str
     proxy: bytes
+    parent_id: str
 
 
 def family_with_film(world: World, app: FastAPI, settings: Settings, reference: str) -> Family:
@@ -89,7 +90,7 @@ def family_with_film(world: World, app: FastAPI, settings: Settings, reference: 
     run_jobs(app, settings)
     proxy = client.get(f"/api/films/{film['id']}/proxy")
     assert proxy.status_code == 200, proxy.text
-    return Family(reference, case.id, guider, film["id"], proxy.content)
+    return Family(reference, case.id, guider, film["id"], proxy.content, parent)
 
 
 FILM = media_files.normal_film()
