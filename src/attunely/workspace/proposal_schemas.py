@@ -12,7 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, field_validator
 
 from attunely.inputs import InputModel
-from attunely.workspace.schemas import ID_PATTERN, MAX_FRAME, Subject
+from attunely.workspace.schemas import ID_PATTERN, MAX_FRAME, AnnotationRead, Subject
 
 
 class Decision(StrEnum):
@@ -84,6 +84,8 @@ class ProposalRead(BaseModel):
     scheme_version_id: str | None
     code: str | None
     clip_candidate: bool
+    #: The coded event the acceptance made, as it stands now.
+    annotation: AnnotationRead | None = None
     #: Why the moment needs a second look after a speaker correction, if it does.
     flag: str | None
     revision: int

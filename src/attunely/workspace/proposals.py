@@ -207,6 +207,7 @@ def proposal_read(
         scheme_version_id=annotation.scheme_version_id if annotation else None,
         code=annotation.code if annotation else None,
         clip_candidate=review.clip_candidate if review else False,
+        annotation=workspace.annotation_read(annotation) if annotation else None,
         flag=flag,
         revision=review.revision if review else 0,
         reviewed_at=review.updated_at if review else None,

@@ -16,6 +16,8 @@
     still: ["frame", "caption"]
   };
   var WORDS = { annotation: "coded event", clip: "clip", still: "still" };
+  // Kinds other scripts add (proposal reviews): { fields, word, request(op, film), saved(store, op, body, before) }.
+  var KINDS = {};
   var STALE_TAB_MS = 60000;
 
   function csrfToken() {
@@ -47,6 +49,8 @@
     this.onStatus = options.onStatus || function () {};
     this.onNotice = options.onNotice || function () {};
     this.server = { annotation: new Map(), clip: new Map(), still: new Map() };
+    var server = this.server;
+    Object.keys(KINDS).forEach(function (kind) { server[kind] = new Map(); });
     this.pending = [];
     this.undoStack = [];
     this.redoStack = [];
@@ -238,6 +242,7 @@
 
   Store.prototype.request = function (op) {
     var film = encodeURIComponent(this.filmId);
+    if (KINDS[op.kind]) { return KINDS[op.kind].request(op, film); }
     var plural = { annotation: "annotations", clip: "clips", still: "stills" }[op.kind];
     if (op.kind === "order") {
       var bases = op.bases;
@@ -325,7 +330,9 @@
       } else if (op.action === "delete") {
         map.delete(op.id);
       } else {
+        var before = map.get(body.id);
         map.set(body.id, body);
+        if (KINDS[op.kind] && KINDS[op.kind].saved) { KINDS[op.kind].saved(this, op, body, before); }
       }
       this.state = this.pending.length ? "saving" : "saved";
       this.changed();
@@ -418,6 +425,13 @@
       if (entry[0] !== self.storageKey) { self.storage.removeItem(entry[0]); }
     });
     this.pending.sort(function (a, b) { return a.seq - b.seq; });
+  };
+
+  // Let another script queue its own kind of change (with autosave, offline queue and undo).
+  Store.addKind = function (kind, spec) {
+    KINDS[kind] = spec;
+    FIELDS[kind] = spec.fields;
+    WORDS[kind] = spec.word;
   };
 
   NS.Store = Store;

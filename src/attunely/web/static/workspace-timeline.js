@@ -18,7 +18,7 @@
     this.onSelect = options.onSelect;
     this.start = 0;
     this.length = this.frameCount;
-    this.data = { frame: 0, selection: null, lanes: [], annotations: [], clips: [], stills: [] };
+    this.data = { frame: 0, selection: null, lanes: [], annotations: [], clips: [], stills: [], tracks: [] };
     // Where frame 0 starts, for anyone pointing at the canvas (the browser tests do).
     canvas.setAttribute("data-gutter", String(GUTTER));
     this.drag = null;
@@ -100,7 +100,7 @@
   };
 
   Timeline.prototype.lanesHeight = function () {
-    return RULER + (this.data.lanes.length + 2) * this.laneHeight + 4;
+    return RULER + (this.data.lanes.length + 2 + this.data.tracks.length) * this.laneHeight + 4;
   };
 
   // The text, shortened with an ellipsis to fit `width` pixels.
@@ -212,6 +212,7 @@
       g.lineTo(x - 6, stillY + lh / 2);
       g.fill();
     });
+    this.drawTracks(g, stillY + lh, width);
     var sel = this.data.selection;
     if (sel) {
       var sx0 = Math.max(GUTTER, this.x(sel.in_frame));
@@ -234,6 +235,76 @@
       g.lineTo(px, 8);
       g.fill();
     }
+  };
+
+  // Analysis tracks under the lanes, one per entry of data.tracks, in frames:
+  // { name, colour, spans: [{ start, end, colour, label, outline }], ticks: [frame],
+  //   series: [{ values, step (frames per value), colour }] } (series scaled to their top).
+  Timeline.prototype.drawTracks = function (g, top, width) {
+    var self = this;
+    var lh = this.laneHeight;
+    var end = this.start + this.length;
+    this.data.tracks.forEach(function (track, i) {
+      var y = top + i * lh;
+      g.fillStyle = i % 2 ? "#eef3f1" : "#f6f9f8";
+      g.fillRect(0, y, width, lh);
+      g.fillStyle = track.colour || "#5b6b78";
+      g.fillRect(4, y + lh / 2 - 1, 10, 2);
+      g.fillStyle = "#1d2b36";
+      g.save();
+      g.beginPath();
+      g.rect(0, y, GUTTER - 6, lh);
+      g.clip();
+      g.fillText(fitted(g, track.name, GUTTER - 26), 20, y + lh / 2);
+      g.restore();
+      g.save();
+      g.beginPath();
+      g.rect(GUTTER, y, width - GUTTER, lh);
+      g.clip();
+      (track.spans || []).forEach(function (s) {
+        if (s.end < self.start || s.start > end) { return; }
+        var x0 = self.x(s.start);
+        var x1 = Math.max(self.x(s.end), x0 + 2);
+        if (s.outline) {
+          g.strokeStyle = s.colour || track.colour;
+          g.lineWidth = 2;
+          g.setLineDash([4, 3]);
+          g.strokeRect(x0 + 1, y + 4, x1 - x0 - 2, lh - 8);
+          g.setLineDash([]);
+        } else {
+          g.fillStyle = s.colour || track.colour;
+          g.fillRect(x0, y + 4, x1 - x0, lh - 8);
+        }
+        if (s.label && x1 - x0 > 24) {
+          g.fillStyle = s.outline ? "#1d2b36" : "#ffffff";
+          g.fillText(fitted(g, s.label, x1 - x0 - 6), x0 + 4, y + lh / 2);
+        }
+      });
+      g.fillStyle = track.colour || "#5b6b78";
+      (track.ticks || []).forEach(function (t) {
+        if (t < self.start || t > end) { return; }
+        var x = self.x(t);
+        g.fillRect(x - 1, y + 3, 2, lh - 6);
+      });
+      (track.series || []).forEach(function (line) {
+        var values = line.values || [];
+        var top = 0;
+        values.forEach(function (v) { if (v > top) { top = v; } });
+        if (!top) { return; }
+        var from = Math.max(0, Math.floor(self.start / line.step));
+        var to = Math.min(values.length - 1, Math.ceil(end / line.step));
+        g.strokeStyle = line.colour;
+        g.lineWidth = 1.5;
+        g.beginPath();
+        for (var k = from; k <= to; k++) {
+          var px = self.x(k * line.step);
+          var py = y + lh - 3 - (values[k] / top) * (lh - 6);
+          if (k === from) { g.moveTo(px, py); } else { g.lineTo(px, py); }
+        }
+        g.stroke();
+      });
+      g.restore();
+    });
   };
 
   Timeline.prototype.drawRuler = function (g, width) {

@@ -820,6 +820,30 @@
     chooseScheme(scheme.id);
     store.load(data);
     seek(0);
+    announceStarted();
+  }
+
+  // Tell other workspace scripts (proposed moments) the workspace is running, and how to
+  // work with it.
+  function announceStarted() {
+    var detail = {
+      filmId: filmId,
+      mayEdit: mayEdit,
+      store: store,
+      timeline: timeline,
+      fps: fps,
+      frameCount: frameCount,
+      frame: function () { return frame; },
+      selection: function () { return selection; },
+      scheme: function () { return scheme; },
+      seek: function (n) { if (!video.paused) { video.pause(); } previewUntil = null; seek(n); },
+      select: select,
+      clock: clock,
+      notice: notice,
+      announce: announce
+    };
+    NS.workspace = detail;
+    document.dispatchEvent(new CustomEvent("attunely:workspace", { detail: detail }));
   }
 
   bind("ws-play", togglePlay);
