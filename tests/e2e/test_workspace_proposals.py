@@ -157,7 +157,8 @@ def test_accept_and_reject_proposals_then_find_them_after_a_reload(
     select = segment.locator("select.ws-speaker")
     other = "CHILD" if select.input_value() == "ADULT" else "ADULT"
     select.select_option(other)
-    expect(page.locator("#ws-speech-list > li").first).to_have_class("ws-item ws-segment ws-corrected")
+    corrected = page.locator("#ws-speech-list > li").first
+    expect(corrected).to_have_class("ws-item ws-segment ws-corrected")
     body = api(page, "GET", f"/api/films/{film_id}/proposals").json()
     assert body["corrections"] == 1 and body["segments"][0]["speaker"] == other
     expect(page.locator("#ws-speech")).to_have_attribute("data-turns", str(body["turn_count"]))
