@@ -85,3 +85,9 @@ def add_person(
 ) -> PersonRead:
     """Add a caregiver or a child to the case."""
     return service.person_read(service.add_person(db, actor=actor, case_id=case_id, data=body))
+
+
+# The helping questions' routes live in their own module; they are served with the cases'.
+from attunely.cases.helping_api import router as _helping_router  # noqa: E402
+
+router.include_router(_helping_router)

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from attunely.cases.helping import HelpingQuestionRead
 from attunely.inputs import InputModel
 
 #: Frame numbers accepted at all; the film's own length is checked by the service.
@@ -161,6 +162,8 @@ class ClipCreate(InputModel):
     principles: list[str] = Field(default_factory=list, max_length=12)
     caption: str = Field(default="", max_length=1000)
     questions: list[str] = Field(default_factory=list, max_length=10)
+    #: One of the case's helping questions that the clip speaks to.
+    helping_question_id: str | None = Field(default=None, pattern=ID_PATTERN)
 
     _check_questions = field_validator("questions")(_questions)
 
@@ -174,6 +177,8 @@ class ClipUpdate(InputModel):
     principles: list[str] | None = Field(default=None, max_length=12)
     caption: str | None = Field(default=None, max_length=1000)
     questions: list[str] | None = Field(default=None, max_length=10)
+    #: Send null to unlink the clip from its helping question.
+    helping_question_id: str | None = Field(default=None, pattern=ID_PATTERN)
 
     @field_validator("questions")
     @classmethod
@@ -192,6 +197,7 @@ class ClipRead(BaseModel):
     principles: list[str]
     caption: str
     questions: list[str]
+    helping_question_id: str | None = None
     revision: int
     created_at: datetime
     updated_at: datetime
@@ -263,3 +269,5 @@ class WorkspaceRead(BaseModel):
     annotations: list[AnnotationRead]
     clips: list[ClipRead]
     stills: list[StillRead]
+    #: The case's helping questions, for linking clips to them (active ones first).
+    helping_questions: list[HelpingQuestionRead] = Field(default_factory=list)

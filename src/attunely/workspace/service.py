@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from attunely.audit import service as audit
+from attunely.cases import helping
 from attunely.cases.models import Case
 from attunely.cases.service import scope_of
 from attunely.db import utcnow
@@ -365,6 +366,7 @@ def clip_read(row: Clip) -> ClipRead:
         principles=json.loads(row.principles or "[]"),
         caption=row.caption,
         questions=json.loads(row.questions or "[]"),
+        helping_question_id=row.helping_question_id,
         revision=row.revision,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -442,6 +444,7 @@ def create_clip(
         principles=principles,
         exclude=None,
     )
+    helping.check_for_clip(db, case=on.case, question_id=data.helping_question_id)
     last = db.scalar(select(func.max(Clip.position)).where(Clip.film_id == on.film.id))
     row = Clip(
         film_id=on.film.id,
@@ -453,6 +456,7 @@ def create_clip(
         principles=json.dumps(principles),
         caption=data.caption,
         questions=json.dumps(data.questions),
+        helping_question_id=data.helping_question_id,
         revision=1,
         created_by=actor.audit_id,
     )
@@ -489,6 +493,8 @@ def update_clip(db: Session, *, actor: Actor, clip_id: str, data: ClipUpdate) ->
         principles=principles,
         exclude=row.id,
     )
+    if "helping_question_id" in sent:
+        helping.check_for_clip(db, case=on.case, question_id=data.helping_question_id)
     row.in_frame, row.out_frame, row.scheme_version_id = in_frame, out_frame, version_id
     row.principles = json.dumps(principles)
     if data.title is not None:
@@ -497,6 +503,8 @@ def update_clip(db: Session, *, actor: Actor, clip_id: str, data: ClipUpdate) ->
         row.caption = data.caption
     if data.questions is not None:
         row.questions = json.dumps(data.questions)
+    if "helping_question_id" in sent:
+        row.helping_question_id = data.helping_question_id
     row.revision += 1
     row.updated_at = utcnow()
     db.flush()
@@ -658,4 +666,7 @@ def workspace(db: Session, *, actor: Actor, film_id: str) -> WorkspaceRead:
         annotations=[annotation_read(a) for a in annotations],
         clips=[clip_read(c) for c in clips],
         stills=[still_read(s) for s in stills],
+        helping_questions=[
+            helping.to_read(q) for q in helping.questions_of(db, case_id=on.case.id)
+        ],
     )
