@@ -107,6 +107,13 @@ def analyse_command(
     child_region: Annotated[
         str | None, typer.Option(help="Child's area as x,y,w,h fractions of the frame.")
     ] = None,
+    vision: Annotated[
+        str,
+        typer.Option(help="Faces, head turns and smiles: auto (when installed) or off."),
+    ] = "auto",
+    vision_fps: Annotated[
+        float, typer.Option(help="Pictures per second given to the person detector.")
+    ] = 0.5,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Propose serve-and-return moments in a local film (no server or database needed)."""
@@ -121,6 +128,8 @@ def analyse_command(
             moments_per_minute=moments_per_minute,
             adult_region=parse_region(adult_region, "adult_region"),
             child_region=parse_region(child_region, "child_region"),
+            vision=vision,
+            vision_fps=vision_fps,
         )
         options.check()
         # Refuse an unreadable file before any progress bar or output folder appears.

@@ -78,6 +78,13 @@ class MediaSource(Protocol):
         """Yield (time in s, (h, width) uint8 grey frame) at about `fps` frames per second."""
         ...
 
+    def frames(
+        self, *, fps: float, width: int, colour_fps: float, colour_width: int
+    ) -> Iterator[tuple[float, U8, U8 | None]]:
+        """Like grey_frames, plus an (h, colour_width, 3) uint8 RGB picture of the same frame
+        at about `colour_fps` per second (None in between; colour_fps 0: never)."""
+        ...
+
     def stills(self, times: list[float], *, width: int) -> list[U8 | None]:
         """(h, width, 3) uint8 RGB pictures at the given times (None where none decodes)."""
         ...
@@ -192,14 +199,26 @@ class FileMedia:
         return track.samples()
 
     def grey_frames(self, *, fps: float, width: int) -> Iterator[tuple[float, U8]]:
+        for t, grey, _ in self.frames(fps=fps, width=width, colour_fps=0.0, colour_width=2):
+            yield t, grey
+
+    def frames(
+        self, *, fps: float, width: int, colour_fps: float, colour_width: int
+    ) -> Iterator[tuple[float, U8, U8 | None]]:
         require_positive("fps", fps)
         require_positive("width", width)
+        require_positive("colour_width", colour_width)
+        if not np.isfinite(colour_fps) or colour_fps < 0:
+            raise InvalidInput("colour_fps must be 0 or more", field="colour_fps")
         if not self._info.has_video:
             return
         out_w, out_h = _scaled_size(self._info.width, self._info.height, width)
+        colour_w, colour_h = _scaled_size(self._info.width, self._info.height, colour_width)
         factor = max(1, self._info.width // width)
         step = 1.0 / fps
         next_time = 0.0
+        colour_step = 1.0 / colour_fps if colour_fps > 0 else None
+        next_colour = 0.0
         with self._open() as container:
             stream = container.streams.video[0]
             # Frame threading uses every core, as `ffmpeg` itself does.
@@ -212,14 +231,20 @@ class FileMedia:
                     if t + 1e-6 < next_time:
                         continue
                     next_time = max(next_time + step, t + step * 0.5)
+                    rgb: U8 | None = None
+                    if colour_step is not None and t + 1e-6 >= next_colour:
+                        next_colour = max(next_colour + colour_step, t + colour_step * 0.5)
+                        # Only the few pictures for the person detector pay for a colour scale.
+                        picture = frame.reformat(width=colour_w, height=colour_h, format="rgb24")
+                        rgb = np.asarray(picture.to_ndarray(), dtype=np.uint8)
                     if frame.format.name in LUMA_FIRST:
-                        yield t, shrink_luma(frame, factor=factor)
+                        yield t, shrink_luma(frame, factor=factor), rgb
                     else:
                         # Other pixel formats: swscale shrinks and drops colour in one pass.
                         small = frame.reformat(
                             width=out_w, height=out_h, format="gray", interpolation="AREA"
                         )
-                        yield t, np.asarray(small.to_ndarray(), dtype=np.uint8)
+                        yield t, np.asarray(small.to_ndarray(), dtype=np.uint8), rgb
 
     def stills(self, times: list[float], *, width: int) -> list[U8 | None]:
         require_positive("width", width)
@@ -368,11 +393,25 @@ class ArrayMedia:
     """
 
     def __init__(
-        self, *, audio: F32 | None = None, frames: U8 | None = None, fps: float = 10.0
+        self,
+        *,
+        audio: F32 | None = None,
+        frames: U8 | None = None,
+        fps: float = 10.0,
+        colour: U8 | None = None,
     ) -> None:
         if frames is not None and (frames.ndim != 3 or frames.dtype != np.uint8):
             raise InvalidInput("frames must be an (n, height, width) uint8 array")
+        if colour is not None and (
+            frames is None
+            or colour.dtype != np.uint8
+            or colour.shape[:3] != frames.shape
+            or colour.ndim != 4
+            or colour.shape[3] != 3
+        ):
+            raise InvalidInput("colour must be an (n, height, width, 3) uint8 array like frames")
         require_positive("fps", fps)
+        self._colour = colour
         self._audio = None if audio is None else np.asarray(audio, dtype=np.float32)
         self._frames = frames
         self._fps = fps
@@ -402,12 +441,30 @@ class ArrayMedia:
         return self._audio
 
     def grey_frames(self, *, fps: float, width: int) -> Iterator[tuple[float, U8]]:
+        for t, grey, _ in self.frames(fps=fps, width=width, colour_fps=0.0, colour_width=2):
+            yield t, grey
+
+    def frames(
+        self, *, fps: float, width: int, colour_fps: float, colour_width: int
+    ) -> Iterator[tuple[float, U8, U8 | None]]:
+        """Frames as given (no resizing); colour ones from `colour` or the grey repeated."""
+        require_positive("fps", fps)
         if self._frames is None:
             return
         stride = max(1, round(self._fps / fps))
+        next_colour = 0.0
         for i in range(0, self._frames.shape[0], stride):
             self._report.decoded_video_frames += 1
-            yield i / self._fps, self._frames[i]
+            t = i / self._fps
+            rgb: U8 | None = None
+            if colour_fps > 0 and t + 1e-6 >= next_colour:
+                next_colour = max(next_colour + 1 / colour_fps, t + 0.5 / colour_fps)
+                rgb = (
+                    self._colour[i]
+                    if self._colour is not None
+                    else np.repeat(self._frames[i][:, :, None], 3, axis=2)
+                )
+            yield t, self._frames[i], rgb
 
     def stills(self, times: list[float], *, width: int) -> list[U8 | None]:
         if self._frames is None:
@@ -415,6 +472,9 @@ class ArrayMedia:
         out: list[U8 | None] = []
         for t in times:
             index = int(np.clip(round(t * self._fps), 0, self._frames.shape[0] - 1))
+            if self._colour is not None:
+                out.append(self._colour[index].copy())
+                continue
             grey = self._frames[index]
             # Repeat the grey plane into RGB so every still has the same shape.
             out.append(np.repeat(grey[:, :, None], 3, axis=2))

@@ -1,7 +1,8 @@
-"""Writers for the analysis outputs: analysis.json (schema v1), RTTM and WebVTT.
+"""Writers for the analysis outputs: analysis.json (schema v2), RTTM and WebVTT.
 
 The JSON schema is documented in docs/analysis.md; bump SCHEMA_VERSION on any change that
-removes or renames a field (additions keep the version).
+removes or renames a field, or changes what one holds (v2: `tracks.faces` and
+`tracks.people` are filled by the person detector).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import numpy as np
 from attunely import __version__
 from attunely.analysis.arrays import F32
 from attunely.analysis.moments import STRENGTH_MEANING, Moment
-from attunely.analysis.pipeline import AnalysisResult
+from attunely.analysis.motion import Box
+from attunely.analysis.people import PersonTrack
+from attunely.analysis.pipeline import AnalysisResult, PeopleResult
 from attunely.analysis.segments import ADULT, CHILD
 
 SCHEMA = "attunely.analysis"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TURN_CAVEAT = (
     "Turns are counted automatically by LENA's rule and are proposals, not measurements: "
     "LENA's own turn counts correlate only about r = .36 with human counts. Check them."
@@ -34,6 +37,47 @@ def _series(values: F32 | None) -> list[float] | None:
         return None
     # Four decimals of a changed-pixel fraction is far below what frame differencing resolves.
     return [round(float(v), 4) for v in np.asarray(values)]
+
+
+def _box(box: Box | None) -> list[float] | None:
+    return None if box is None else box.as_list()
+
+
+def track_json(track: PersonTrack, *, rate_hz: float) -> dict[str, Any]:
+    """One person's samples as parallel lists (one entry per sampled picture)."""
+    samples = track.samples
+    step = 1.0 / rate_hz
+    return {
+        "times": [_r(s.time, 2) for s in samples],
+        "face": [_box(s.face) for s in samples],
+        "body": [_box(s.body) for s in samples],
+        "yaw": [s.yaw for s in samples],
+        "facing_other": [s.facing_other for s in samples],
+        "smile": [s.smile for s in samples],
+        "face_share": _r(track.share("face")),
+        "body_share": _r(track.share("body")),
+        "facing_other_share": _r(track.share("facing_other")),
+        "facing_other_spans": [[_r(a), _r(b)] for a, b in track.spans("facing_other", step_s=step)],
+        "smile_spans": [[_r(a), _r(b)] for a, b in track.spans("smile", step_s=step)],
+    }
+
+
+def faces_json(people: PeopleResult | None) -> dict[str, Any] | None:
+    """Summary of the person detector's run (null when it did not run)."""
+    if people is None:
+        return None
+    return {
+        "detector": people.detector,
+        "rate_hz": people.rate_hz,
+        "sampled_pictures": people.sampled_pictures,
+        "failed_pictures": people.failed_pictures,
+        "with_face": {
+            who: sum(1 for s in track.samples if s.face is not None)
+            for who, track in people.tracks.items()
+        },
+        "yaw_meaning": "head turn in the picture: -1 towards its left, 0 facing the camera, "
+        "1 towards its right; facing_other: turned towards the other person",
+    }
 
 
 def moment_id(index: int) -> str:
@@ -91,6 +135,9 @@ def to_json(result: AnalysisResult, *, film_name: str) -> dict[str, Any]:
             "synchrony_max_lag_s": options.synchrony_max_lag_s,
             "surrogates": options.surrogates,
             "seed": options.seed,
+            "vision": options.vision,
+            "vision_fps": options.vision_fps,
+            "vision_width": options.vision_width,
         },
         "notes": list(result.notes),
         "decode": {
@@ -152,10 +199,17 @@ def to_json(result: AnalysisResult, *, film_name: str) -> dict[str, Any]:
         },
         "tracks": {
             "method": "motion regions" if motion is not None else None,
-            "faces": None,
+            "faces": faces_json(result.people),
             "regions": {
                 "adult": motion.adult_region.as_list() if motion and motion.adult_region else None,
                 "child": motion.child_region.as_list() if motion and motion.child_region else None,
+            },
+            "regions_from": motion.regions_from if motion is not None else None,
+            "people": None
+            if result.people is None
+            else {
+                who.lower(): track_json(track, rate_hz=result.people.rate_hz)
+                for who, track in result.people.tracks.items()
             },
         },
         "motion": None

@@ -11,6 +11,7 @@ import numpy as np
 
 from attunely.analysis.activity import METHODS, detect_speech
 from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, require_positive, require_range
+from attunely.analysis.detectors import default_detector
 from attunely.analysis.media import U8, DecodeReport, MediaInfo, MediaSource
 from attunely.analysis.moments import Moment, MotionContext, candidates, select
 from attunely.analysis.motion import (
@@ -23,9 +24,17 @@ from attunely.analysis.motion import (
     region_series,
     resample,
 )
+from attunely.analysis.people import (
+    PersonTrack,
+    VisionSample,
+    add_looks,
+    people_tracks,
+    propose_person_regions,
+)
 from attunely.analysis.segments import ADULT, CHILD, Segment, segments_to_mask
 from attunely.analysis.synchrony import Synchrony, synchrony
 from attunely.analysis.turns import Conversation, conversations
+from attunely.analysis.vision import PersonDetector
 from attunely.analysis.voice_type import AcousticVoiceTypeClassifier, VoiceTypeClassifier
 from attunely.errors import InvalidInput
 
@@ -64,6 +73,13 @@ class AnalysisOptions:
         Regions drawn by a person; when given they replace the proposed ones.
     seed : int
         For the synchrony surrogates.
+    vision : str
+        "auto": look for faces, head turns, bodies and smiles with the bundled detector when
+        it is installed; "off": movement and sound only.
+    vision_fps : float
+        Pictures per second given to the person detector.
+    vision_width : int
+        Width in pixels those pictures are shrunk to.
     """
 
     speech_method: str = "auto"
@@ -77,6 +93,9 @@ class AnalysisOptions:
     adult_region: Box | None = None
     child_region: Box | None = None
     seed: int = 0
+    vision: str = "auto"
+    vision_fps: float = 0.5
+    vision_width: int = 480
 
     def check(self) -> None:
         if self.speech_method not in ("auto", *METHODS):
@@ -90,6 +109,10 @@ class AnalysisOptions:
         require_positive("synchrony_window_s", self.synchrony_window_s)
         require_range("synchrony_max_lag_s", self.synchrony_max_lag_s, 0.0, 60.0)
         require_range("surrogates", self.surrogates, 19, 10_000)
+        if self.vision not in ("auto", "off"):
+            raise InvalidInput("vision must be auto or off", field="vision")
+        require_range("vision_fps", self.vision_fps, 0.1, 10.0)
+        require_range("vision_width", self.vision_width, 64, 1920)
 
 
 @dataclass
@@ -104,6 +127,19 @@ class MotionResult:
     adult_bursts: list[tuple[float, float, float]]
     child_bursts: list[tuple[float, float, float]]
     sampled_frames: int
+    regions_from: str = "movement"
+
+
+@dataclass
+class PeopleResult:
+    """Faces, bodies, head turns and smiles per person, sampled at `rate_hz`."""
+
+    detector: str
+    rate_hz: float
+    sampled_pictures: int
+    failed_pictures: int
+    regions_from: str
+    tracks: dict[str, PersonTrack]
 
 
 @dataclass
@@ -124,6 +160,7 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     voice_model: dict[str, float | bool] = field(default_factory=dict)
+    people: PeopleResult | None = None
 
 
 def analyse(
@@ -131,6 +168,7 @@ def analyse(
     *,
     options: AnalysisOptions | None = None,
     classifier: VoiceTypeClassifier | None = None,
+    detector: PersonDetector | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
     """Run the first-pass analysis.
@@ -142,6 +180,9 @@ def analyse(
     options : AnalysisOptions
     classifier : VoiceTypeClassifier
         Defaults to the acoustic classifier.
+    detector : PersonDetector
+        Finds faces and bodies; defaults to the bundled one (mediapipe) when installed and
+        options.vision is "auto". Without one, sound and movement are still analysed.
     progress : callable(stage, fraction 0-1)
         Called as the work advances.
     """
@@ -157,14 +198,31 @@ def analyse(
     # Sound and picture are independent until the moments: the sound is analysed on a
     # second thread while this one decodes the picture (FFmpeg, Silero and numpy's FFTs all
     # release the GIL), so the sound costs little more than the picture's decode.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="attunely-sound") as pool:
-        pending = pool.submit(_sound, media, method=method, classifier=classifier, report=report)
-        grid, video_s = _picture(media, options=options, report=report)
-        sound = pending.result()
+    owned = None
+    if detector is None and options.vision == "auto" and info.has_video:
+        detector = owned = default_detector()
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="attunely-sound") as pool:
+            pending = pool.submit(
+                _sound, media, method=method, classifier=classifier, report=report
+            )
+            picture = _picture(media, options=options, detector=detector, report=report)
+            sound = pending.result()
+    finally:
+        if owned is not None:
+            owned.close()
+    grid, video_s = picture.grid, picture.seconds
 
     notes = list(sound.notes)
     timings = dict(sound.timings)
-    timings["video"] = video_s
+    timings["video"] = video_s - picture.vision_s
+    if detector is not None:
+        timings["vision"] = picture.vision_s
+    elif info.has_video and options.vision == "auto":
+        notes.append(
+            "no person detector is installed (the 'vision' extra), so faces, head turns and "
+            "smiles were not looked for; sound and movement were analysed"
+        )
     duration = max(sound.audio_s, info.duration_s)
     if grid is not None and grid.times.size:
         duration = max(duration, float(grid.times[-1]))
@@ -183,7 +241,11 @@ def analyse(
         notes.append("the film is very short (under 10 s): few signals can be found")
 
     clock = time.perf_counter()
-    motion = _motion(grid, speech, options, duration, notes) if grid is not None else None
+    samples = picture.samples
+    motion = _motion(grid, speech, options, duration, notes, samples) if grid is not None else None
+    people = None
+    if detector is not None and info.has_video:
+        people = _people(picture, detector, options, motion, notes)
     sync: Synchrony | None = None
     if motion is not None and motion.adult is not None and motion.child is not None:
         sync = synchrony(
@@ -203,15 +265,18 @@ def analyse(
         context = MotionContext(
             motion.rate_hz, motion.child, motion.adult, motion.child_bursts, motion.adult_bursts
         )
+    proposed = (
+        candidates(
+            conversations=found, speech=speech, motion=context, sync=sync, duration_s=duration
+        )
+        if duration > 0
+        else []
+    )
+    if people is not None:
+        proposed = add_looks(proposed, people.tracks)
     moments = (
         select(
-            candidates(
-                conversations=found,
-                speech=speech,
-                motion=context,
-                sync=sync,
-                duration_s=duration,
-            ),
+            proposed,
             duration_s=duration,
             per_minute=options.moments_per_minute,
         )
@@ -237,6 +302,49 @@ def analyse(
         notes=notes,
         timings_s={k: round(v, 3) for k, v in timings.items()},
         voice_model=sound.voice_model,
+        people=people,
+    )
+
+
+def _people(
+    picture: _Picture,
+    detector: PersonDetector,
+    options: AnalysisOptions,
+    motion: MotionResult | None,
+    notes: list[str],
+) -> PeopleResult:
+    """Split the detections into the adult's and the child's tracks."""
+    samples = picture.samples
+    adult = motion.adult_region if motion is not None else None
+    child = motion.child_region if motion is not None else None
+    if motion is None:
+        found = propose_person_regions(samples)
+        if len(found) == 2:
+            # Without movement to tell them apart, the larger area is taken as the adult's.
+            big = 0 if found[0].w * found[0].h >= found[1].w * found[1].h else 1
+            adult, child = found[big], found[1 - big]
+    tracks = people_tracks(samples, adult=adult, child=child)
+    if picture.failed:
+        notes.append(f"the person detector failed on {picture.failed} pictures; they were skipped")
+    if samples and not any(s.detections.faces for s in samples):
+        notes.append(
+            "no face was found in the sampled pictures: head turns come from body pose where "
+            "it was seen; sound and movement were analysed as usual"
+        )
+    elif samples:
+        seen = {who: round(100 * t.share("face")) for who, t in tracks.items() if t.samples}
+        if seen:
+            notes.append(
+                "faces were seen in "
+                + " and ".join(f"{p} % of the {w.lower()}'s samples" for w, p in seen.items())
+            )
+    return PeopleResult(
+        detector=detector.name,
+        rate_hz=options.vision_fps,
+        sampled_pictures=len(samples),
+        failed_pictures=picture.failed,
+        regions_from=motion.regions_from if motion is not None else "detections",
+        tracks=tracks,
     )
 
 
@@ -296,25 +404,53 @@ def _sound(
     return out
 
 
+@dataclass
+class _Picture:
+    grid: MotionGrid | None = None
+    seconds: float = 0.0
+    samples: list[VisionSample] = field(default_factory=list)
+    vision_s: float = 0.0
+    failed: int = 0
+
+
 def _picture(
-    media: MediaSource, *, options: AnalysisOptions, report: Progress
-) -> tuple[MotionGrid | None, float]:
-    """Decode the picture into a motion grid; returns (grid or None, seconds taken)."""
+    media: MediaSource,
+    *,
+    options: AnalysisOptions,
+    detector: PersonDetector | None,
+    report: Progress,
+) -> _Picture:
+    """Decode the picture into a motion grid and, at a lower rate, detections of people."""
     clock = time.perf_counter()
+    out = _Picture()
     if not media.info.has_video:
-        return None, 0.0
+        return out
     expected = media.info.duration_s
-    frames = media.grey_frames(fps=options.motion_fps, width=options.motion_width)
+    frames = media.frames(
+        fps=options.motion_fps,
+        width=options.motion_width,
+        colour_fps=options.vision_fps if detector is not None else 0.0,
+        colour_width=options.vision_width,
+    )
 
     def tracked() -> Iterator[tuple[float, U8]]:
-        for t, frame in frames:
+        for t, frame, rgb in frames:
             if expected > 0:
                 report("picture", min(1.0, t / expected))
+            if rgb is not None and detector is not None:
+                started = time.perf_counter()
+                try:
+                    out.samples.append(VisionSample(t, detector.detect(image=rgb)))
+                except (RuntimeError, ValueError):
+                    # A model failing on one picture must not cost the film its analysis.
+                    out.failed += 1
+                out.vision_s += time.perf_counter() - started
             yield t, frame
 
-    grid = motion_grid(tracked())
+    out.grid = motion_grid(tracked())
     report("picture", 1.0)
-    return grid, time.perf_counter() - clock
+    out.seconds = time.perf_counter() - clock
+    return out
 
 
 def _motion(
@@ -323,6 +459,7 @@ def _motion(
     options: AnalysisOptions,
     duration: float,
     notes: list[str],
+    samples: list[VisionSample],
 ) -> MotionResult | None:
     rate = options.motion_rate_hz
     if grid.times.size < 2:
@@ -331,14 +468,23 @@ def _motion(
     if options.adult_region or options.child_region:
         adult_box, child_box = options.adult_region, options.child_region
         notes.append("movement regions were given by hand")
+        source = "hand"
     else:
-        proposal = propose_regions(grid)
-        notes.extend(proposal.notes)
+        found = propose_person_regions(samples)
+        source = "movement"
+        if len(found) == 2:
+            regions: tuple[Box, ...] = found
+            source = "detections"
+            notes.append("movement regions were placed around the two people detected")
+        else:
+            proposal = propose_regions(grid)
+            notes.extend(proposal.notes)
+            regions = proposal.regions
         adult_box = child_box = None
-        if len(proposal.regions) == 2:
+        if len(regions) == 2:
             series = [
                 resample(grid.times, region_series(grid, box), rate_hz=rate, duration_s=duration)
-                for box in proposal.regions
+                for box in regions
             ]
             talk = {
                 label: _talk_series(speech, label, rate=rate, n=series[0].size)
@@ -348,12 +494,12 @@ def _motion(
                 series,
                 adult_talk=talk[ADULT],
                 child_talk=talk[CHILD],
-                boxes=list(proposal.regions),
+                boxes=list(regions),
             )
             notes.append(reason)
-            adult_box, child_box = proposal.regions[index], proposal.regions[1 - index]
-        elif len(proposal.regions) == 1:
-            adult_box = proposal.regions[0]
+            adult_box, child_box = regions[index], regions[1 - index]
+        elif len(regions) == 1:
+            adult_box = regions[0]
             notes.append("only one moving area was found; it is shown as the adult's")
 
     def series_for(box: Box | None) -> F32 | None:
@@ -372,6 +518,7 @@ def _motion(
         adult_bursts=bursts(adult, rate_hz=rate) if adult is not None else [],
         child_bursts=bursts(child, rate_hz=rate) if child is not None else [],
         sampled_frames=int(grid.times.size + 1),
+        regions_from=source,
     )
 
 

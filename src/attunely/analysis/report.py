@@ -71,6 +71,8 @@ def timeline_svg(result: AnalysisResult) -> str:
         "Adult movement",
         "Child movement",
         "Synchrony",
+        "Adult facing",
+        "Child facing",
     ]
     height = ROW * len(rows) + 30
     parts = [
@@ -136,6 +138,7 @@ def timeline_svg(result: AnalysisResult) -> str:
             f'<line x1="{LEFT}" x2="{WIDTH - 10}" y1="{ty:.1f}" y2="{ty:.1f}" '
             'stroke="#999" stroke-dasharray="4 3"/>'
         )
+    parts.extend(_looks(result, d))
     # Time axis: about ten labelled ticks at round intervals.
     step = next(
         (s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800) if d / s <= 12), 3600
@@ -152,6 +155,51 @@ def timeline_svg(result: AnalysisResult) -> str:
         t += step
     parts.append("</svg>")
     return "".join(parts)
+
+
+SMILE_COLOUR = "#d4a017"
+
+
+def _looks_text(result: AnalysisResult) -> str:
+    people = result.people
+    if people is None:
+        return "not looked for (no person detector)"
+    parts = []
+    for who, track in people.tracks.items():
+        if not track.samples:
+            continue
+        parts.append(
+            f"{who.lower()}: face seen in {100 * track.share('face'):.0f} % of samples, "
+            f"turned towards the other in {100 * track.share('facing_other'):.0f} %, "
+            f"smiling in {100 * track.share('smile'):.0f} %"
+        )
+    return "; ".join(parts) or "no one was detected"
+
+
+def _looks(result: AnalysisResult, d: float) -> list[str]:
+    """Rows 7-8: spans where each person's head is turned towards the other, smiles as dots."""
+    people = result.people
+    if people is None:
+        return []
+    step = 1.0 / people.rate_hz
+    parts = []
+    for row, who, colour in ((7, ADULT, ADULT_COLOUR), (8, CHILD, CHILD_COLOUR)):
+        track = people.tracks.get(who)
+        if track is None:
+            continue
+        top = row * ROW
+        for a, b in track.spans("facing_other", step_s=step):
+            x0, x1 = _x(a, d), _x(b, d)
+            parts.append(
+                f'<rect x="{x0:.1f}" y="{top + 10}" width="{max(1.0, x1 - x0):.1f}" '
+                f'height="{ROW - 20}" fill="{colour}" opacity="0.55"/>'
+            )
+        for a, _b in track.spans("smile", step_s=step):
+            parts.append(
+                f'<circle cx="{_x(a, d):.1f}" cy="{top + ROW / 2}" r="4" fill="{SMILE_COLOUR}">'
+                f"<title>smile at {escape(clock(a))}</title></circle>"
+            )
+    return parts
 
 
 def render(result: AnalysisResult, *, film_name: str, stills: list[str | None]) -> str:
@@ -202,6 +250,7 @@ def render(result: AnalysisResult, *, film_name: str, stills: list[str | None]) 
         f"<tr><th>Child vocalisation</th><td>{talk[CHILD]:.0f} s</td></tr>"
         f"<tr><th>Turns (proposed)</th><td>{turns}</td></tr>"
         f"<tr><th>Movement synchrony</th><td>{e(sync_text)}</td></tr>"
+        f"<tr><th>Faces and head turns</th><td>{e(_looks_text(result))}</td></tr>"
         "</table>"
     )
     body = "".join(moments_html) or '<p class="muted">No moments were proposed.</p>'
@@ -219,7 +268,9 @@ the quality of a parent or child. {e(STRENGTH_MEANING.capitalize())}.</p>
 {timeline_svg(result)}
 <p class="muted">Blue: adult · orange: child · green: proposed moments. Turns are marked in the
 colour of whoever started the pair. Synchrony: peak correlation (Fisher z) of the two people's
-movement per window; the dashed line is the 95th percentile of shuffled pairings.</p>
+movement per window; the dashed line is the 95th percentile of shuffled pairings. Facing rows:
+when each person's head was turned towards the other (from the face, or the body's pose when
+the face was not seen); yellow dots: smiles.</p>
 <h2>Signals</h2>
 {summary}
 <p class="muted">{e(TURN_CAVEAT)}</p>

@@ -14,6 +14,7 @@ import numpy as np
 from attunely.analysis.arrays import HOP_S, SAMPLE_RATE, require_positive
 from attunely.errors import InvalidInput
 from attunely.synth.audio import add_noise, place_voices, reverberate
+from attunely.synth.faces import scripted_looks
 from attunely.synth.script import ADULT, CHILD, Episode, Script, write_script
 from attunely.synth.truth import TruthSegment, TruthTurn, lena_turns, speech_segments
 from attunely.synth.video import figures, render_frames
@@ -42,6 +43,9 @@ class FilmSpec:
         libx264 preset: "ultrafast" for tests, "veryfast" for phone-like files.
     audio, video : bool
         Leave either track out (bad-input tests).
+    faces : bool
+        Draw faces on the figures' heads that turn to each other and smile as scripted
+        (truth under "looks"); detectors find them at 640x360 and above.
     """
 
     seed: int = 1
@@ -54,6 +58,7 @@ class FilmSpec:
     preset: str = "ultrafast"
     audio: bool = True
     video: bool = True
+    faces: bool = False
 
 
 @dataclass
@@ -68,6 +73,7 @@ class SynthFilm:
     episodes: list[Episode]
     script: Script = field(repr=False)
     rois: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    looks: dict[str, dict[str, list[tuple[float, float]]]] | None = None
 
     def frame_labels(self, n_frames: int) -> dict[str, np.ndarray]:
         """Per 10 ms frame: is ADULT (resp. CHILD) speaking? (n_frames,) bool each."""
@@ -97,6 +103,7 @@ class SynthFilm:
                 for u in self.script.utterances
             ],
             "rois": {k: list(v) for k, v in self.rois.items()},
+            "looks": self.looks,
         }
 
 
@@ -139,7 +146,14 @@ def generate_film(path: Path, spec: FilmSpec | None = None) -> SynthFilm:
     soundtrack = add_noise(
         soundtrack, rng=np.random.default_rng(spec.seed + 1), snr_db=spec.snr_db, segments=speech
     )
-    _write_mp4(path, spec, script, soundtrack, adult_left)
+    looks = (
+        scripted_looks(
+            [(b.who, b.start, b.end, b.kind) for b in script.bursts], duration_s=spec.duration_s
+        )
+        if spec.faces
+        else None
+    )
+    _write_mp4(path, spec, script, soundtrack, adult_left, looks)
     film = SynthFilm(
         path=path,
         truth_path=path.with_name(path.name + ".truth.json"),
@@ -149,13 +163,19 @@ def generate_film(path: Path, spec: FilmSpec | None = None) -> SynthFilm:
         episodes=script.episodes,
         script=script,
         rois=rois,
+        looks=looks,
     )
     film.truth_path.write_text(json.dumps(film.to_json(), indent=1))
     return film
 
 
 def _write_mp4(
-    path: Path, spec: FilmSpec, script: Script, soundtrack: np.ndarray, adult_left: bool
+    path: Path,
+    spec: FilmSpec,
+    script: Script,
+    soundtrack: np.ndarray,
+    adult_left: bool,
+    looks: dict[str, dict[str, list[tuple[float, float]]]] | None,
 ) -> None:
     with av.open(str(path), mode="w") as container:
         vstream = None
@@ -194,6 +214,7 @@ def _write_mp4(
                 height=spec.height,
                 fps=spec.fps,
                 adult_left=adult_left,
+                looks=looks,
             )
             for i, planes in enumerate(frames):
                 frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from attunely.synth.faces import TURN, draw_face_yuv
 from attunely.synth.script import ADULT, CHILD, Burst
 
 U8 = npt.NDArray[np.uint8]
@@ -96,7 +97,18 @@ def _segment(
     plane[y0:y1, x0:x1][near] = value
 
 
-def _draw(planes: tuple[U8, U8, U8], fig: Figure, level: float, t: float, width: int) -> None:
+def _inside(spans: list[tuple[float, float]], t: float) -> bool:
+    return any(a <= t < b for a, b in spans)
+
+
+def _draw(
+    planes: tuple[U8, U8, U8],
+    fig: Figure,
+    level: float,
+    t: float,
+    width: int,
+    looks: dict[str, list[tuple[float, float]]] | None = None,
+) -> None:
     y_plane = planes[0]
     height = y_plane.shape[0]
     sway = 0.035 * height * level * np.sin(2 * np.pi * 0.9 * t + fig.phase)
@@ -138,7 +150,19 @@ def _draw(planes: tuple[U8, U8, U8], fig: Figure, level: float, t: float, width:
         )
         head_y = (fig.head_y * height + nod) * scale
         r = fig.head_r * height * scale
-        _ellipse(plane, cx * scale, head_y, r, r * 1.1, skin)
+        if looks is None:
+            _ellipse(plane, cx * scale, head_y, r, r * 1.1, skin)
+    if looks is not None:
+        # Towards the other figure: to the image's right for the one on the left.
+        yaw = towards * TURN if _inside(looks["facing"], t) else 0.0
+        draw_face_yuv(
+            planes,
+            cx=cx,
+            cy=fig.head_y * height + nod,
+            size=fig.head_r * height * 1.1,
+            yaw=yaw,
+            smile=_inside(looks["smiling"], t),
+        )
 
 
 def _background(rng: np.random.Generator, width: int, height: int) -> tuple[U8, U8, U8]:
@@ -164,8 +188,12 @@ def render_frames(
     height: int,
     fps: int,
     adult_left: bool,
+    looks: dict[str, dict[str, list[tuple[float, float]]]] | None = None,
 ) -> Iterator[U8]:
-    """Yield (height * 3 // 2, width) uint8 yuv420p frames, one per 1/fps s."""
+    """Yield (height * 3 // 2, width) uint8 yuv420p frames, one per 1/fps s.
+
+    With `looks` (see faces.scripted_looks) the heads get drawn faces that turn and smile.
+    """
     adult, child = figures(adult_left=adult_left)
     background = _background(rng, width, height)
     # A handful of sensor-noise frames cycled through: camera grain without per-frame cost.
@@ -177,7 +205,8 @@ def render_frames(
         y_plane = np.clip(background[0] + grain[i % grain.shape[0]], 0, 255).astype(np.uint8)
         planes = (y_plane, background[1].copy(), background[2].copy())
         for fig in (adult, child):
-            _draw(planes, fig, float(levels[fig.who][i]), float(times[i]), width)
+            own = looks[fig.who] if looks is not None else None
+            _draw(planes, fig, float(levels[fig.who][i]), float(times[i]), width, own)
         yield np.concatenate(
             (planes[0], planes[1].reshape(-1, width), planes[2].reshape(-1, width)), axis=0
         )

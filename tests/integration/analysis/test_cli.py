@@ -39,7 +39,7 @@ def test_writes_the_four_outputs(films: Callable[..., SynthFilm], tmp_path: Path
         "speech.rttm",
     ]
     data = load(out)
-    assert data["schema"] == "attunely.analysis" and data["version"] == 1
+    assert data["schema"] == "attunely.analysis" and data["version"] == 2
     assert data["film"]["name"] == film.path.name
     assert data["film"]["has_audio"] and data["film"]["has_video"]
     assert data["moments"], data["notes"]
