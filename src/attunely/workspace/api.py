@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from attunely.policy import Action, Actor
 from attunely.web.deps import SessionDep, allow
-from attunely.workspace import proposals, schemes, service, speech
+from attunely.workspace import proposals, reviews, schemes, service, speech
 from attunely.workspace.proposal_schemas import (
     ProposalRead,
     ProposalsRead,
@@ -239,7 +239,7 @@ def review_proposal(
 ) -> ProposalRead:
     """Accept, reject (with an optional reason), reopen or re-bound a proposed moment; 409
     with the current review if it changed since `revision`."""
-    return proposals.review(
+    return reviews.review(
         db,
         vault=request.app.state.vault,
         actor=actor,

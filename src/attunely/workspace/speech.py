@@ -31,7 +31,7 @@ def correct_speaker(
     db: Session, *, vault: Vault, actor: Actor, film_id: str, index: int, data: SpeakerWrite
 ) -> ProposalsRead:
     """Set the speaker of segment `index`, made from `data.revision`; returns the new view."""
-    on = proposals._on_film(db, actor=actor, film_id=film_id, action=Action.ANNOTATION_EDIT)
+    on = proposals.on_film(db, actor=actor, film_id=film_id, action=Action.ANNOTATION_EDIT)
     workspace._writable(on)
     opened = proposals.open_analysis(db, vault=vault, actor=actor, on=on)
     segments, rows, _ = proposals.corrected_segments(db, opened)
