@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from attunely.app import create_app
@@ -145,6 +146,16 @@ def _draw_with_finger(page: Page, points: list[tuple[float, float]]) -> None:
     cdp.detach()
 
 
+def _serious_findings(page: Page) -> list[str]:
+    """Run axe-core (bundled with axe-playwright-python, no network) on the page."""
+    results: dict[str, Any] = Axe().run(page).response
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def _sideways_scroll(page: Page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
@@ -167,6 +178,7 @@ def test_sign_on_the_tablet_withdraw_supervision_and_the_supervisor_is_refused(
     expect(page.locator("#consent-full p").first).to_be_hidden()
     page.locator("#consent-full summary").click()
     expect(page.locator("#consent-full")).to_contain_text("AES-256-GCM")
+    assert _serious_findings(page) == []
 
     page.select_option("#person_id", site.parent)
     for label in ("Filming and feedback with the family", "Supervision of the guider"):
