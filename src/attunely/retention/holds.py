@@ -105,3 +105,14 @@ def lift_hold(db: Session, *, actor: Actor, hold_id: str, reason: str) -> LegalH
     )
     db.flush()
     return hold
+
+
+def find_case(db: Session, *, actor: Actor, reference: str) -> Case:
+    """Return the case with this reference in the actor's organisation."""
+    query = select(Case).where(Case.reference == reference.strip())
+    if not actor.local_operator:
+        query = query.where(Case.organisation_id == actor.organisation_id)
+    case = db.scalars(query).first()
+    if case is None:
+        raise InvalidInput("no case has this reference", field="case")
+    return case

@@ -48,8 +48,13 @@ from attunely.workspace.models import Annotation, Clip, Still
 
 log = logging.getLogger("attunely.retention")
 
-#: Items are handled in this order: footage first, so a case expires after its films.
-ORDER = {"schedule": 0, "film": 1, "clip": 2, "still": 2, "annotations": 3, "case": 4, "audit": 5}
+#: Items due at the same moment are handled in this order: a clip gets its own receipt
+#: before its film goes, and a case expires after its films.
+ORDER = {"clip": 0, "still": 0, "schedule": 1, "film": 1, "annotations": 2, "case": 3, "audit": 4}
+
+
+class Gone(NotFound):
+    """The record was erased earlier in the same run (with its film)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class DueItem:
     rule: str
     trigger: str = "retention"
     hold: str | None = None
+    #: The film a schedule, clip, still or annotations belong to.
+    film_id: str | None = None
 
     def describe(self) -> str:
         what = {
@@ -78,6 +85,8 @@ class DueItem:
         }[self.subject_type]
         where = f" (case {self.case_reference})" if self.case_reference else ""
         subject = self.case_reference if self.subject_type == "case" else self.subject_id[:8]
+        if self.subject_type == "schedule" and self.film_id:
+            subject = self.film_id[:8]
         return f"{what} {subject}{where}"
 
 
@@ -122,8 +131,8 @@ def _case_items(db: Session, settings: Settings, case: Case) -> Iterator[DueItem
     }
     stated = _consent_months(db, case)
     coverage: Coverage | None = None
-    base = {"case_id": case.id, "case_reference": case.reference}
     for film in db.scalars(select(Film).where(Film.case_id == case.id).order_by(Film.created_at)):
+        base = {"case_id": case.id, "case_reference": case.reference, "film_id": film.id}
         hold = case_hold or film_holds.get(film.id)
         if film.id not in gone:
             if film.id in scheduled:
@@ -178,7 +187,7 @@ def _case_items(db: Session, settings: Settings, case: Case) -> Iterator[DueItem
         any_hold = case_hold or next(iter(film_holds.values()), None)
         yield DueItem(
             "case_records", "case", case.id, due_at=found.at, rule=found.rule,
-            hold=any_hold, **base,
+            hold=any_hold, case_id=case.id, case_reference=case.reference,
         )  # fmt: skip
 
 
@@ -193,10 +202,16 @@ def _expired_case(db: Session, case_id: str) -> bool:
     ) > 0
 
 
+def audit_cutoff(moment: datetime, settings: Settings) -> datetime:
+    """Return before when audit details are blanked at `moment`: whole days, so frequent
+    runs make at most one receipt a day."""
+    start = add_months(moment, -settings.retention_audit_months)
+    return start.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _audit_item(db: Session, settings: Settings, horizon: datetime) -> DueItem | None:
     months = settings.retention_audit_months
-    # Entries written before this are due by `horizon`.
-    count, oldest = expiry.audit_to_minimise(db, before=add_months(horizon, -months))
+    count, oldest = expiry.audit_to_minimise(db, before=audit_cutoff(horizon, settings))
     if not count or oldest is None:
         return None
     return DueItem(
@@ -261,7 +276,9 @@ def _apply(
         )
         film = db.get(Film, schedule.film_id if schedule else item.subject_id)
         if film is None:
-            raise NotFound("the film is gone")
+            raise Gone("the film is gone")
+        if film.id in destroyed_films(db, film.case_id):
+            raise Gone("the film was shredded earlier in this run")
         erased = shredding.shred_film(
             db,
             actor=actor,
@@ -283,7 +300,7 @@ def _apply(
         still = db.get(Still, item.subject_id) if item.subject_type == "still" else None
         film_id = made.film_id if made else still.film_id if still else None
         if film_id is None:
-            raise NotFound(f"the {item.subject_type} is gone")
+            raise Gone(f"the {item.subject_type} was erased with its film")
         erased = shredding.delete_records(
             db, actor=actor, settings=settings, case=case, record_class="clips",
             rule=item.rule, film_id=film_id,
@@ -302,7 +319,7 @@ def _apply(
             db, vault=vault, actor=actor, settings=settings, case=case, rule=item.rule
         )
     if item.subject_type == "audit":
-        before = add_months(now, -settings.retention_audit_months)
+        before = audit_cutoff(now, settings)
         receipt = expiry.minimise_audit(
             db, actor=actor, settings=settings, before=before, rule=item.rule
         )
@@ -345,6 +362,10 @@ def run(
                 db, vault=vault, actor=actor, settings=settings, item=item, now=moment
             )
             db.commit()
+        except Gone as exc:
+            db.rollback()
+            report.lines.append(f"gone      {item.describe()}: {exc.message}")
+            continue
         except (AttunelyError, SQLAlchemyError) as exc:
             db.rollback()
             report.failed += 1

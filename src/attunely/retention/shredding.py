@@ -177,10 +177,7 @@ def shred_film(
         raise Conflict(f"the film is on legal hold: {hold.reason}")
     case = db.get(Case, film.case_id)
     ids = film_object_ids(db, film)
-    described = [
-        {"id": o.id, "kind": o.kind, "length": o.plaintext_length}
-        for o in db.scalars(select(VaultObject).where(VaultObject.id.in_(ids)))
-    ]
+    described = _describe(db, ids)
     report = keyring.shred_objects(
         db,
         actor=actor,
@@ -201,7 +198,7 @@ def shred_film(
         rule=rule,
         case=case,
         film_id=film.id,
-        objects=sorted(described, key=lambda o: (str(o["kind"]), str(o["id"]))),
+        objects=described,
         records=records,
         ledger_op="shred_film",
     )
@@ -219,6 +216,31 @@ def shred_film(
     return Erased(receipt, report.storage_keys)
 
 
+def _describe(db: Session, ids: list[str]) -> list[dict[str, Any]]:
+    rows = db.scalars(select(VaultObject).where(VaultObject.id.in_(ids)))
+    found = [{"id": o.id, "kind": o.kind, "length": o.plaintext_length} for o in rows]
+    return sorted(found, key=lambda o: (str(o["kind"]), str(o["id"])))
+
+
+def clip_object_ids(db: Session, clip_ids: Iterable[str]) -> list[str]:
+    """Return the vault objects rendered from clips (labelled copies made for sharing)."""
+    from attunely.sharing.models import ClipShare
+
+    wanted = list(clip_ids)
+    if not wanted:
+        return []
+    found = db.scalars(select(ClipShare.object_id).where(ClipShare.clip_id.in_(wanted)))
+    return sorted({i for i in found if i})
+
+
+@derived_objects
+def _shared_renders(db: Session, film_id: str) -> list[str]:
+    from attunely.sharing.models import ClipShare
+
+    found = db.scalars(select(ClipShare.object_id).where(ClipShare.film_id == film_id))
+    return [i for i in found if i]
+
+
 def delete_records(
     db: Session,
     *,
@@ -232,8 +254,22 @@ def delete_records(
     annotations: Iterable[str] = (),
     film_id: str | None = None,
 ) -> Erased:
-    """Delete expired clips, stills or annotations by id; receipt and ledger entry."""
+    """Delete expired clips, stills or annotations by id, crypto-shredding any copy of a
+    clip rendered into the vault; receipt and ledger entry."""
     wanted = {"clips": sorted(clips), "stills": sorted(stills), "annotations": sorted(annotations)}
+    object_ids = clip_object_ids(db, wanted["clips"])
+    described = _describe(db, object_ids)
+    storage_keys: list[str] = []
+    if object_ids:
+        storage_keys = keyring.shred_objects(
+            db,
+            actor=actor,
+            case_id=case.id,
+            object_ids=object_ids,
+            reason=rule,
+            subject_type="clip",
+            subject_id=wanted["clips"][0],
+        ).storage_keys
     counts = delete_ids(db, wanted)
     receipt = _receipt(
         db,
@@ -243,15 +279,21 @@ def delete_records(
         rule=rule,
         case=case,
         film_id=film_id,
+        objects=described,
         records=counts,
         ledger_op="retention_delete",
     )
     ledger.append(
         settings,
         op="retention_delete",
-        target={**wanted, "case_id": case.id, "receipt": _receipt_dict(receipt)},
+        target={
+            **wanted,
+            "case_id": case.id,
+            "object_ids": object_ids,
+            "receipt": _receipt_dict(receipt),
+        },
     )
-    return Erased(receipt, [])
+    return Erased(receipt, storage_keys)
 
 
 _TABLES: dict[str, Any] = {"clips": Clip, "stills": Still, "annotations": Annotation}
@@ -351,7 +393,20 @@ def reapply_shred_film(db: Session, vault: Vault, actor: Actor, target: dict[str
 
 @ledger.reapplies("retention_delete")
 def reapply_delete(db: Session, vault: Vault, actor: Actor, target: dict[str, Any]) -> None:
-    """Delete the expired clips, stills and annotations again."""
+    """Delete the expired clips, stills and annotations again; shred their renders."""
+    object_ids = [str(i) for i in target.get("object_ids", [])]
+    case_id = str(target.get("case_id"))
+    if object_ids and db.get(Case, case_id) is not None:
+        report = keyring.shred_objects(
+            db,
+            actor=actor,
+            case_id=case_id,
+            object_ids=object_ids,
+            reason=RESTORE_REASON,
+            subject_type="clip",
+            subject_id="-",
+        )
+        keyring.purge_blobs(vault, storage_keys=report.storage_keys)
     delete_ids(db, {name: [str(i) for i in target.get(name, [])] for name in _TABLES})
     restore_receipt(db, target)
 
