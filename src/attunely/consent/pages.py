@@ -124,6 +124,31 @@ def consent_page(
     return _page(request, db, actor, case, settings)
 
 
+@router.get("/cases/{case_id}/consent/form")
+def printable_form(
+    request: Request,
+    case_id: str,
+    db: SessionDep,
+    settings: SettingsDep,
+    actor: Annotated[Actor, allow(Action.CONSENT_VIEW)],
+) -> Response:
+    """Show the current form ready to print, for a caregiver who signs on paper."""
+    case = authorized_case(db, actor=actor, case_id=case_id, action=Action.CONSENT_VIEW)
+    shown = service.current_text(settings)
+    return render(
+        request,
+        "consent_print.html",
+        {
+            "case": case,
+            "text": shown,
+            "plain": texts.blocks(shown.plain),
+            "full": texts.blocks(shown.full),
+            "purposes": PURPOSE_LABELS,
+            "organisation": settings.organisation_name,
+        },
+    )
+
+
 @router.get("/cases/{case_id}/consent/{record_id}")
 def consent_record_page(
     request: Request,

@@ -199,3 +199,23 @@ def test_a_paper_consent_entered_at_the_server_shows_who_entered_it(
     )
     db.rollback()
     assert views == 1  # the page; the refused API read is rolled back with its answer
+
+
+def test_a_printed_copy_of_the_form_is_recorded_with_its_hash(world: World, db: Session) -> None:
+    guider, supervisor, case, mum = _family(world)
+    client = world.client_for(guider)
+    shown = client.get("/api/consent-text").json()
+    printable = client.get(f"/cases/{case.id}/consent/form")
+    assert printable.status_code == 200
+    assert shown["label"] in printable.text and "What I say yes to" in printable.text
+    assert "Your guider has a supervisor." in printable.text and "AES-256-GCM" in printable.text
+    assert world.client_for(supervisor).get(f"/cases/{case.id}/consent/form").status_code == 200
+
+    paper = _form(client, mum, method="paper", signature="")
+    done = client.post(f"/cases/{case.id}/consent", data=paper, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    records = _records(db)
+    assert {r.text_sha256 for r in records} == {shown["sha256"]}
+    assert all(r.method == "paper" and r.signature is None for r in records)
+    page = client.get(f"/cases/{case.id}/consent").text
+    assert page.count(f"paper form, entered by {guider.display_name}") == 2
