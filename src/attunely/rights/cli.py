@@ -23,10 +23,9 @@ from attunely.vault.context import vault_for
 
 
 def _print_receipt(outcome: Outcome) -> None:
-    receipt = outcome.receipt
     typer.echo(
-        f"erased {receipt.scope} {receipt.target_id} of case {receipt.case_reference}; "
-        f"receipt {receipt.id}"
+        f"erased {outcome.scope} {outcome.target_id} of case {outcome.case_reference}; "
+        f"receipt {outcome.receipt_id}"
     )
     typer.echo(json.dumps(outcome.summary, indent=2, sort_keys=True))
 

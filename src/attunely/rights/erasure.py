@@ -60,13 +60,22 @@ OP_CASE = "erase_case"
 _KEEP_ACTIONS = ("rights.erase",)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """What an erasure did; purge `storage_keys` from the blob store after the commit."""
 
-    receipt: ErasureReceipt
+    receipt_id: str
+    scope: str
+    target_id: str
+    case_reference: str
     summary: dict[str, Any]
     storage_keys: list[str]
+
+    @classmethod
+    def of(cls, receipt: ErasureReceipt, summary: dict[str, Any], keys: list[str]) -> Outcome:
+        return cls(
+            receipt.id, receipt.scope, receipt.target_id, receipt.case_reference, summary, keys
+        )
 
 
 class _Tally:
@@ -287,8 +296,9 @@ def erase_person(
             op=OP_PERSON,
             target={"person_id": person.id, "case_id": inv.case.id, "receipt_id": receipt.id},
         )
+    outcome = Outcome.of(receipt, summary, keys)
     db.expire_all()
-    return Outcome(receipt, summary, keys)
+    return outcome
 
 
 def erase_case(
@@ -331,10 +341,11 @@ def erase_case(
     )
     if settings is not None:
         ledger.append(settings, op=OP_CASE, target={"case_id": case.id, "receipt_id": receipt.id})
+    outcome = Outcome.of(receipt, summary, shred.storage_keys)
     db.expunge(case)
     # Rows went by SQL: drop what the session remembers of them.
     db.expire_all()
-    return Outcome(receipt, summary, shred.storage_keys)
+    return outcome
 
 
 _AGAIN = "re-applied from the erasure ledger after a restore"

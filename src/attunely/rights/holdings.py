@@ -40,6 +40,8 @@ class Link:
     parent: str
     parent_column: str
     column: str
+    #: Keep only the rows this link finds that pass (e.g. case-wide holds, not film holds).
+    only: Callable[[Row], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,13 @@ HOLDINGS: tuple[Holding, ...] = (
         "Consents given (or the other lawful basis), per purpose",
         links=(Link("case_people", "id", "person_id"),),
         names=("given_by",),
+        clear=("signature",),
+    ),
+    Holding(
+        "helping_questions",
+        "The family's own questions for the programme",
+        links=(Link("cases", "id", "case_id"),),
+        words=("text",),
     ),
     Holding(
         "filming_sessions",
@@ -162,9 +171,51 @@ HOLDINGS: tuple[Holding, ...] = (
         words=("caption",),
     ),
     Holding(
+        "film_regions",
+        "Where the adult and child are in those films, and the motion measured there",
+        links=(Link("films", "id", "film_id"),),
+    ),
+    Holding(
+        "proposal_reviews",
+        "Decisions on the moments the analysis proposed in those films",
+        links=(Link("films", "id", "film_id"),),
+        words=("reason",),
+    ),
+    Holding(
+        "speaker_corrections",
+        "Corrections of who spoke when in those films",
+        links=(Link("films", "id", "film_id"),),
+    ),
+    Holding(
+        "clip_shares",
+        "Clips of those films shared with other professionals, and with whom",
+        links=(Link("films", "id", "film_id"),),
+        words=("clip_title",),
+        secret=("token_hash",),
+    ),
+    Holding(
+        "retention_holds",
+        "Legal holds on the case or on those films",
+        links=(
+            Link("cases", "id", "case_id", only=lambda r: r.get("film_id") is None),
+            Link("films", "id", "film_id"),
+        ),
+        words=("reason", "lift_reason"),
+    ),
+    Holding(
+        "retention_shred_schedules",
+        "Those films' scheduled destruction",
+        links=(Link("films", "id", "film_id"),),
+        words=("note",),
+    ),
+    Holding(
         "jobs",
         "Background processing of those films",
-        links=(Link("films", "id", "subject_id"), Link("uploads", "id", "subject_id")),
+        links=(
+            Link("films", "id", "subject_id"),
+            Link("uploads", "id", "subject_id"),
+            Link("clip_shares", "id", "subject_id"),
+        ),
     ),
     Holding(
         "vault_objects",
@@ -177,6 +228,8 @@ HOLDINGS: tuple[Holding, ...] = (
             Link("film_analyses", "result_object_id", "id"),
             Link("film_analyses", "stills_object_id", "id"),
             Link("upload_parts", "object_id", "id"),
+            Link("film_regions", "motion_object_id", "id"),
+            Link("clip_shares", "object_id", "id"),
         ),
         secret=("wrapped_data_key",),
     ),
@@ -213,6 +266,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "audit_head": "the audit chain's tip: a sequence number and a hash",
     "vault_master_keys": "master key version numbers and states",
     "rights_erasures": "erasure receipts: ids and counts, never a name",
+    "retention_receipts": "retention receipts: ids, kinds and counts, never a name",
+    "consent_texts": "the consent form's wording, the same for everyone shown it",
 }
 
 

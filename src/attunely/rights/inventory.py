@@ -70,7 +70,8 @@ def walk(db: Session, *, seed: Rows, subject: Subject | None = None) -> Rows:
         for link in each.links:
             values = [r[link.parent_column] for r in rows.get(link.parent, [])]
             for row in _select(db, table, link.column, values):
-                found[row_key(table, row)] = row
+                if link.only is None or link.only(row):
+                    found[row_key(table, row)] = row
         kept = [r for r in found.values() if subject is None or _about(each, r, subject)]
         rows[each.table] = kept
     return rows

@@ -136,7 +136,7 @@ def download_package(
 
 def _done(request: Request, db: Session, outcome: Outcome) -> Response:
     # The erasure and its ledger entry are durable before the ciphertext goes.
-    receipt_id = outcome.receipt.id
+    receipt_id = outcome.receipt_id
     db.commit()
     keyring.purge_blobs(request.app.state.vault, storage_keys=outcome.storage_keys)
     return RedirectResponse(f"/rights/erasures/{receipt_id}", status_code=303)

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from attunely.accounts.models import User
 from attunely.config import Settings
+from attunely.db import Base, new_id, unit_of_work, utcnow
+from attunely.models import load_all
 from attunely.policy import Role
 from tests.integration.films.conftest import Filming, run_jobs, upload
 from tests.support import media_files
@@ -180,6 +183,7 @@ def family(app: FastAPI, settings: Settings, world: World) -> Family:
             follow_redirects=False,
         )
         assert opened.status_code == 303, opened.text
+    _plant_elsewhere(app, fam)
     fam.markers = {
         "marigold": [
             "MARIMARK-activity",
@@ -197,6 +201,94 @@ def family(app: FastAPI, settings: Settings, world: World) -> Family:
     }
     fam.other_ids = [zephyrina, fam.films["B"]]
     return fam
+
+
+def _plant_elsewhere(app: FastAPI, fam: Family) -> None:
+    """Rows in the tables other features fill (holds, shares, reviews, regions …), written
+    straight into the database: each feature's own tests cover how they get there."""
+    load_all()
+    tables = Base.metadata.tables
+    now = utcnow()
+    by = "test"
+    with unit_of_work(app.state.session_factory) as db:
+        for name, film_id in fam.films.items():
+            mark = "ZEPHMARK" if name == "B" else "MARIMARK"
+            db.execute(
+                insert(tables["film_regions"]).values(
+                    film_id=film_id, adult_box="[0,0,0.5,1]", updated_by=by
+                )
+            )
+            db.execute(
+                insert(tables["proposal_reviews"]).values(
+                    id=new_id(),
+                    film_id=film_id,
+                    proposal_id="m01",
+                    decision="rejected",
+                    reason=f"{mark}-review-{name}",
+                    created_by=by,
+                    updated_by=by,
+                )
+            )
+            db.execute(
+                insert(tables["speaker_corrections"]).values(
+                    id=new_id(),
+                    film_id=film_id,
+                    segment_index=0,
+                    start_s=0.0,
+                    end_s=1.0,
+                    original_speaker="ADULT",
+                    speaker="CHILD",
+                    created_by=by,
+                    updated_by=by,
+                )
+            )
+            db.execute(
+                insert(tables["clip_shares"]).values(
+                    id=new_id(),
+                    case_id=fam.case_id,
+                    film_id=film_id,
+                    clip_title=f"{mark}-shared-{name}",
+                    in_frame=0,
+                    out_frame=10,
+                    recipient_name="Health Visitor",
+                    recipient_organisation="Clinic",
+                    purpose="professional_network",
+                    agreement_reference="DSA-1",
+                    expires_at=now,
+                    token_hash=new_id().replace("-", "") * 2,
+                    created_by=by,
+                )
+            )
+            db.execute(
+                insert(tables["retention_holds"]).values(
+                    id=new_id(),
+                    case_id=fam.case_id,
+                    film_id=film_id,
+                    reason=f"{mark}-hold-{name}",
+                    set_by=by,
+                )
+            )
+            db.execute(
+                insert(tables["retention_shred_schedules"]).values(
+                    id=new_id(),
+                    film_id=film_id,
+                    case_id=fam.case_id,
+                    trigger="consent_withdrawn",
+                    rule="test",
+                    due_at=now,
+                    scheduled_by=by,
+                    note=f"{mark}-shred-{name}",
+                )
+            )
+        db.execute(
+            insert(tables["helping_questions"]).values(
+                id=new_id(),
+                case_id=fam.case_id,
+                text=f"How can {REQUESTER} settle him?",
+                set_on=now.date(),
+                created_by=by,
+            )
+        )
 
 
 def sha(data: bytes) -> str:
