@@ -83,6 +83,7 @@ class Action(StrEnum):
     RIGHTS_VIEW = "rights.view"
     RIGHTS_EXPORT = "rights.export"
     RIGHTS_ERASE = "rights.erase"
+    DPIA_VIEW = "dpia.view"
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,8 @@ RULES: dict[Action, Rule] = {
         "assigned guider", "assigned supervisor", "manager of the team", dpo=True, local=True
     ),
     Action.SHARE_WATCH: _share_link,
+    # The DPIA data map names places, processors and who may do what (not people's data).
+    Action.DPIA_VIEW: _roles(Role.DPO, Role.ADMIN, local=True),
 }
 
 
