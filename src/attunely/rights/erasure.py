@@ -36,7 +36,7 @@ from attunely.backup import ledger
 from attunely.cases.models import Case, CasePerson
 from attunely.config import Settings
 from attunely.db import Base, utcnow
-from attunely.errors import InvalidInput
+from attunely.errors import InvalidInput, NotFound
 from attunely.policy import Actor
 from attunely.rights.holdings import AUDIT_TABLE, ERASED_NAME, HOLDINGS, holding
 from attunely.rights.inventory import (
@@ -353,22 +353,17 @@ _AGAIN = "re-applied from the erasure ledger after a restore"
 
 @ledger.reapplies(OP_PERSON)
 def reapply_person(db: Session, vault: Vault, actor: Actor, target: dict[str, Any]) -> None:
-    """Erase the person again in a restored database (nothing to do if already erased)."""
-    if db.get(CasePerson, str(target.get("person_id"))) is not None:
-        erase_person(
-            db, settings=None, actor=actor, person_id=str(target["person_id"]), reason=_AGAIN
-        )
+    """Erase the person again in a restored database (idempotent: an erased person stays so)."""
+    person_id = str(target.get("person_id") or "")
+    if db.get(CasePerson, person_id) is None:
+        raise NotFound("the person is not in this backup")
+    erase_person(db, settings=None, actor=actor, person_id=person_id, reason=_AGAIN)
 
 
 @ledger.reapplies(OP_CASE)
 def reapply_case(db: Session, vault: Vault, actor: Actor, target: dict[str, Any]) -> None:
-    """Erase the case again in a restored database (nothing to do if it is gone)."""
-    if db.get(Case, str(target.get("case_id"))) is not None:
-        erase_case(
-            db,
-            settings=None,
-            vault=vault,
-            actor=actor,
-            case_id=str(target["case_id"]),
-            reason=_AGAIN,
-        )
+    """Erase the case again in a restored database."""
+    case_id = str(target.get("case_id") or "")
+    if db.get(Case, case_id) is None:
+        raise NotFound("the case is not in this backup")
+    erase_case(db, settings=None, vault=vault, actor=actor, case_id=case_id, reason=_AGAIN)

@@ -238,7 +238,7 @@ def test_erasing_a_case_from_the_command_line(
     assert json.loads(receipt.receipt)["tables"]["cases"]["deleted"] == 1
     db.rollback()
     # Nothing left to do when the ledger is re-applied to this database.
-    with unit_of_work(app.state.session_factory) as work:
+    with pytest.raises(NotFound), unit_of_work(app.state.session_factory) as work:
         ledger.handler(erasure.OP_CASE)(work, app.state.vault, OPERATOR, entry.target)
     assert cli("audit", "verify").exit_code == 0
 
