@@ -96,7 +96,7 @@ def _receipt_dict(receipt: ErasureReceipt) -> dict[str, Any]:
     }
 
 
-def _receipt(
+def make_receipt(
     db: Session,
     *,
     actor: Actor,
@@ -108,14 +108,17 @@ def _receipt(
     objects: list[dict[str, Any]] | None = None,
     records: dict[str, int] | None = None,
     ledger_op: str = "",
+    case_id: str | None = None,
+    case_reference: str = "",
 ) -> ErasureReceipt:
+    """Store a receipt (audited); `case_id`/`case_reference` name a case already deleted."""
     receipt = ErasureReceipt(
         created_at=utcnow(),
         record_class=record_class,
         trigger=trigger,
         rule=rule[:2000],
-        case_id=case.id if case else None,
-        case_reference=case.reference if case else "",
+        case_id=case.id if case else case_id,
+        case_reference=case.reference if case else case_reference,
         film_id=film_id,
         objects=json.dumps(objects or []),
         records=json.dumps(records or {}),
@@ -190,7 +193,7 @@ def shred_film(
     records = _drop_film_records(db, film.id, annotations=drop_annotations)
     why = "consent withdrawn" if trigger == "consent_withdrawn" else "retention period ended"
     _mark_destroyed(film, why=why)
-    receipt = _receipt(
+    receipt = make_receipt(
         db,
         actor=actor,
         record_class="films",
@@ -271,7 +274,7 @@ def delete_records(
             subject_id=wanted["clips"][0],
         ).storage_keys
     counts = delete_ids(db, wanted)
-    receipt = _receipt(
+    receipt = make_receipt(
         db,
         actor=actor,
         record_class=record_class,
@@ -322,7 +325,7 @@ def record_erasure(
     objects: list[dict[str, Any]] | None = None,
 ) -> ErasureReceipt:
     """Write the receipt and ledger entry of an erasure done by the caller."""
-    receipt = _receipt(
+    receipt = make_receipt(
         db,
         actor=actor,
         record_class=record_class,

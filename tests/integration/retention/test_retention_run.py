@@ -21,7 +21,7 @@ from attunely.films.models import Film
 from attunely.policy import local_operator
 from attunely.retention import service
 from attunely.retention.models import ErasureReceipt
-from attunely.vault.models import CaseKey, ObjectState, VaultObject
+from attunely.vault.models import ObjectState, VaultObject
 from attunely.workspace.models import Annotation, Clip, Still
 from tests.integration.workspace.conftest import Desk, desk  # noqa: F401
 
@@ -84,18 +84,18 @@ def test_each_class_expires_by_its_rule_and_the_chain_still_verifies(
     assert _count(db, Annotation) == 0
     db.rollback()
 
-    # Seven years after closing the case records are anonymised and, years after each
+    # Seven years after closing the case records are erased and, years after each
     # entry, the audit details blanked; every entry stays, so the chain still verifies.
     entries = audit.count(db)
     far = utcnow() + timedelta(days=31 * 85)
     report = service.run(db, vault=vault, actor=OPERATOR, settings=settings, now=far)
     assert sorted(r.record_class for r in report.receipts) == ["audit", "case_records"]
-    people = select(CasePerson.display_name).where(CasePerson.case_id == desk.case_id)
-    names = set(db.scalars(people))
-    assert names == {"Caregiver 1"}
-    assert set(db.scalars(select(ConsentRecord.given_by))) == {"(removed)"}
-    key = db.get(CaseKey, desk.case_id)
-    assert key is not None and key.wrapped_key is None and key.shredded_at is not None
+    # The case went to the rights package's case erasure: every record of it is gone.
+    assert db.get(Case, desk.case_id) is None
+    assert _count(db, CasePerson) == 0 and _count(db, ConsentRecord) == 0
+    [expired] = [r for r in report.receipts if r.record_class == "case_records"]
+    assert expired.case_id == desk.case_id and expired.ledger_op == "erase_case"
+    assert json.loads(expired.records)["films_deleted"] == 1
     assert audit.count(db) > entries
     blanked = db.scalar(
         select(func.count())
@@ -105,7 +105,7 @@ def test_each_class_expires_by_its_rule_and_the_chain_still_verifies(
     assert blanked == 0
     assert audit.verify(db).ok
     ops = [e.op for e in ledger.entries(settings)]
-    assert ops.count("shred_film") == 1 and "expire_case" in ops and "audit_minimise" in ops
+    assert ops.count("shred_film") == 1 and "erase_case" in ops and "audit_minimise" in ops
     assert ops.count("retention_delete") == 3
     assert _count(db, ErasureReceipt) == 6
     # Nothing is left to do (the audit entries just written are young).
