@@ -4,7 +4,8 @@ A synthetic film with a child's and an adult's voices taking turns is uploaded; 
 transcodes it and its own background analysis proposes moments. The guider opens the
 workspace, sees the analysis tracks and the proposals, accepts one (it becomes a coded
 event) and rejects another with a reason, reloads and finds both reviews, the coded event
-and the counts; then corrects a speaker and sees the turns counted again.
+and the counts; takes a decision back while offline and finds it sent; then corrects a
+speaker and sees the turns counted again.
 """
 
 from __future__ import annotations
@@ -148,8 +149,22 @@ def test_accept_and_reject_proposals_then_find_them_after_a_reload(
         f"1 accepted · 1 rejected · {count - 2} still to look at, of {count} proposed"
     )
     expect(page.locator(f"#ws-events li .ws-name:text-is('{principle}')")).to_have_count(1)
+    page.screenshot(path=str(tmp_path / "proposals.png"), full_page=True)
     counts = api(page, "GET", f"/api/films/{film_id}/proposals").json()["counts"]
     assert (counts["accepted"], counts["rejected"]) == (1, 1)
+
+    # Offline, taking a decision back waits in the browser and is sent once back online.
+    context.set_offline(True)
+    rejected.locator(".ws-reopen").click()
+    expect(page.locator("#workspace")).to_have_attribute("data-sync", "offline", timeout=10_000)
+    expect(rejected).to_have_attribute("data-decision", "open")
+    context.set_offline(False)
+    saved(page)
+    page.reload()
+    expect(panel).to_have_attribute("data-status", "ready")
+    expect(rejected).to_have_attribute("data-decision", "open")
+    expect(panel).to_have_attribute("data-rejected", "0")
+    expect(panel).to_have_attribute("data-accepted", "1")
 
     # Who spoke: correct the first stretch of speech; the turns are counted again.
     page.locator("#ws-speech summary").click()
