@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from attunely.policy import Action, Actor
-from attunely.retention import holds, service
+from attunely.retention import holds, records, service
 from attunely.retention.models import ErasureReceipt, LegalHold
 from attunely.retention.schemas import (
     DueRead,
@@ -83,7 +83,7 @@ def list_holds(
     db: SessionDep, actor: Annotated[Actor, allow(Action.RETENTION_VIEW)]
 ) -> list[HoldRead]:
     """List the legal holds in force."""
-    return [_hold(h) for h in service.holds(db, actor=actor)]
+    return [_hold(h) for h in records.holds(db, actor=actor)]
 
 
 @router.post("/holds", response_model=HoldRead, status_code=201)
@@ -113,7 +113,7 @@ def list_receipts(
     db: SessionDep, actor: Annotated[Actor, allow(Action.RETENTION_VIEW)]
 ) -> list[ReceiptRead]:
     """List the newest erasure receipts."""
-    return [_receipt(r) for r in service.receipts(db, actor=actor)]
+    return [_receipt(r) for r in records.receipts(db, actor=actor)]
 
 
 @router.get("/receipts/{receipt_id}", response_model=ReceiptRead)
@@ -121,4 +121,4 @@ def get_receipt(
     receipt_id: str, db: SessionDep, actor: Annotated[Actor, allow(Action.RETENTION_VIEW)]
 ) -> ReceiptRead:
     """Return one erasure receipt."""
-    return _receipt(service.get_receipt(db, actor=actor, receipt_id=receipt_id))
+    return _receipt(records.get_receipt(db, actor=actor, receipt_id=receipt_id))

@@ -131,11 +131,11 @@ def release_command(
 @retention_app.command("holds")
 def holds_command() -> None:
     """List the legal holds in force."""
-    from attunely.retention import service
+    from attunely.retention import records
 
     def body() -> None:
         with _work() as (db, _vault):
-            for hold in service.holds(db, actor=operator()):
+            for hold in records.holds(db, actor=operator()):
                 target = f"film {hold.film_id}" if hold.film_id else "whole case"
                 typer.echo(
                     f"{hold.id}  case {hold.case_id}  {target}  since "
@@ -150,18 +150,18 @@ def receipts_command(
     receipt: Annotated[str | None, typer.Argument(help="Print this receipt in full.")] = None,
 ) -> None:
     """List erasure receipts, or print one."""
-    from attunely.retention import service
+    from attunely.retention import records
 
     def body() -> None:
         with _work() as (db, _vault):
             actor = operator()
             if receipt:
-                for line in service.receipt_lines(
-                    service.get_receipt(db, actor=actor, receipt_id=receipt)
+                for line in records.receipt_lines(
+                    records.get_receipt(db, actor=actor, receipt_id=receipt)
                 ):
                     typer.echo(line)
                 return
-            for row in service.receipts(db, actor=actor):
+            for row in records.receipts(db, actor=actor):
                 typer.echo(
                     f"{row.id}  {row.created_at.isoformat(timespec='seconds')}  "
                     f"{row.record_class:<12} {row.case_reference or '-':<12} {row.trigger}"

@@ -35,6 +35,14 @@ def visible_case(db: Session, *, actor: Actor, case_id: str) -> Case:
     return case
 
 
+def cases_of(db: Session, *, actor: Actor) -> list[Case]:
+    """Return the cases of the actor's organisation (every case for the local operator)."""
+    query = select(Case).order_by(Case.reference)
+    if not actor.local_operator:
+        query = query.where(Case.organisation_id == actor.organisation_id)
+    return list(db.scalars(query))
+
+
 def active_holds(db: Session, *, case_id: str | None = None) -> list[LegalHold]:
     """Return the holds not yet lifted, of one case or all, oldest first."""
     query = select(LegalHold).where(LegalHold.lifted_at.is_(None))

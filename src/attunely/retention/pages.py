@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from attunely.errors import AttunelyError, InvalidInput
 from attunely.policy import Action, Actor
-from attunely.retention import holds, service
+from attunely.retention import holds, records, service
 from attunely.retention.rules import CLASS_LABELS, periods
 from attunely.web.deps import FormDep, SessionDep, SettingsDep, allow
 from attunely.web.errors import status_for
@@ -49,9 +49,9 @@ def _page(
         {
             "days": days,
             "items": [i for i in items if i.subject_type != "schedule"],
-            "scheduled": service.schedules(db, actor=actor),
-            "holds": service.holds(db, actor=actor),
-            "receipts": service.receipts(db, actor=actor, limit=50),
+            "scheduled": records.schedules(db, actor=actor),
+            "holds": records.holds(db, actor=actor),
+            "receipts": records.receipts(db, actor=actor, limit=50),
             "periods": [(CLASS_LABELS[c], m) for c, m in periods(settings).items()],
             "grace_days": settings.shred_grace_days,
             "error": error,
@@ -130,7 +130,7 @@ def receipt_page(
     actor: Annotated[Actor, allow(Action.RETENTION_VIEW)],
 ) -> Response:
     """Show one erasure receipt, ready to print."""
-    receipt = service.get_receipt(db, actor=actor, receipt_id=receipt_id)
+    receipt = records.get_receipt(db, actor=actor, receipt_id=receipt_id)
     return render(
         request,
         "retention_receipt.html",
