@@ -38,6 +38,13 @@ def backup_command(
     typer.echo(
         "keys are NOT in the backup: back up the keys directory separately (docs/backups.md)"
     )
+    settings = get_settings()
+    if settings.resolved_data_dir in settings.resolved_ledger_dir.parents:
+        typer.echo(
+            "note: the erasure ledger is inside the data directory; keep it on other storage "
+            "(ATTUNELY_LEDGER_DIR) so that losing the data does not lose it too",
+            err=True,
+        )
 
 
 def restore_command(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
 from dataclasses import dataclass
@@ -31,16 +32,23 @@ class Reapplied:
     outcome: str
 
 
+def _skip(_name: str) -> None:
+    """Ignore a package that fails to import (see below)."""
+
+
 def load_handlers() -> list[str]:
     """Import every feature's modules that may register re-apply handlers; return the ops.
 
     Handlers register themselves when their module is imported; a restore must not miss
     one because nothing happened to import it yet.
     """
-    for info in pkgutil.walk_packages(attunely.__path__, prefix="attunely."):
+    for info in pkgutil.walk_packages(attunely.__path__, "attunely.", onerror=_skip):
         if info.ispkg or info.name.split(".")[1] in _NOT_ERASING:
             continue
-        importlib.import_module(info.name)
+        # A module that fails to import cannot have registered anything; if the ledger
+        # needs a handler it would have held, the restore refuses the unknown kind.
+        with contextlib.suppress(Exception):
+            importlib.import_module(info.name)
     # The vault's own shredding, if no feature registered a handler for it.
     ledger.reapplies("shred_case", replace=False)(reshred_case)
     return ledger.registered()
