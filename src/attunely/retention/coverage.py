@@ -9,7 +9,7 @@ for the grace period, so a mistaken withdrawal can be put right.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from attunely.audit import service as audit
 from attunely.cases.models import CasePerson
 from attunely.config import get_settings
 from attunely.consent import service as consent
+from attunely.consent.models import ConsentRecord
 from attunely.consent.rules import Person, who_must_agree
 from attunely.consent.schemas import Purpose
 from attunely.db import utcnow
@@ -27,19 +28,23 @@ from attunely.retention.models import ErasureReceipt, ShredSchedule
 from attunely.retention.rules import grace_due
 
 WITHDRAWN = "consent_withdrawn"
+EXPIRED = "consent_expired"
 
 
 class Coverage:
     """Answer "does any purpose still cover this film?" for the films of one case."""
 
-    def __init__(self, db: Session, case_id: str) -> None:
+    def __init__(self, db: Session, case_id: str, *, ignore_expiry: bool = False) -> None:
         self.db = db
         self.case_id = case_id
         self.people = [
             Person(id=p.id, kind=p.kind, parental_responsibility=p.parental_responsibility)
             for p in db.scalars(select(CasePerson).where(CasePerson.case_id == case_id))
         ]
-        self.agreed = {p: consent.agreed(db, case_id=case_id, purpose=p) for p in Purpose}
+        if ignore_expiry:
+            self.agreed = _agreed_ignoring_expiry(db, case_id)
+        else:
+            self.agreed = {p: consent.agreed(db, case_id=case_id, purpose=p) for p in Purpose}
 
     def _filmed(self, film: Film) -> list[str]:
         session = self.db.get(FilmingSession, film.session_id)
@@ -53,6 +58,20 @@ class Coverage:
         """Say whether any purpose currently covers everyone identifiable in the film."""
         need = who_must_agree(self.people, filmed=self._filmed(film))
         return any(need.met_by(agreed) for agreed in self.agreed.values())
+
+
+def _agreed_ignoring_expiry(db: Session, case_id: str) -> dict[Purpose, set[str]]:
+    """Who agreed to each purpose and has not withdrawn, expired or not."""
+    today = date.today()
+    found: dict[Purpose, set[str]] = {p: set() for p in Purpose}
+    for record in db.scalars(
+        select(ConsentRecord).where(
+            ConsentRecord.case_id == case_id, ConsentRecord.withdrawn_at.is_(None)
+        )
+    ):
+        if record.given_on <= today and record.purpose in found:
+            found[Purpose(record.purpose)].add(record.person_id)
+    return found
 
 
 def destroyed_films(db: Session, case_id: str) -> set[str]:
@@ -84,10 +103,13 @@ def schedule_uncovered(
     case_id: str,
     grace_days: float | None = None,
     now: datetime | None = None,
+    trigger: str = WITHDRAWN,
 ) -> list[ShredSchedule]:
     """Schedule every film of the case that no purpose covers any more (audited).
 
-    `grace_days` defaults to the `shred_grace_days` setting of the process.
+    `grace_days` defaults to the `shred_grace_days` setting of the process. With the
+    `consent_expired` trigger only films that consent would still cover but for its expiry
+    are scheduled (not, say, films waiting for a newly added parent to agree).
     """
     moment = now or utcnow()
     if grace_days is None:
@@ -96,17 +118,21 @@ def schedule_uncovered(
     if not films:
         return []
     coverage = Coverage(db, case_id)
+    lenient = Coverage(db, case_id, ignore_expiry=True) if trigger == EXPIRED else None
     gone = destroyed_films(db, case_id)
     made: list[ShredSchedule] = []
     for film in films:
         if film.id in gone or pending(db, film_id=film.id) or coverage.covered(film):
             continue
+        if lenient is not None and not lenient.covered(film):
+            continue
+        why = "consent withdrawn" if trigger == WITHDRAWN else "consent expired"
         row = ShredSchedule(
             film_id=film.id,
             case_id=case_id,
-            trigger=WITHDRAWN,
+            trigger=trigger,
             rule=(
-                "consent withdrawn: no purpose covers everyone identifiable in the film; "
+                f"{why}: no purpose covers everyone identifiable in the film; "
                 f"shredded after a grace period of {grace_days:g} days"
             ),
             scheduled_at=moment,
@@ -161,3 +187,32 @@ def cancel_covered(db: Session, *, actor: Actor, case_id: str) -> list[ShredSche
         cancelled.append(row)
     db.flush()
     return cancelled
+
+
+def schedule_expired(
+    db: Session,
+    *,
+    actor: Actor,
+    grace_days: float,
+    now: datetime | None = None,
+    case_ids: set[str] | None = None,
+) -> list[ShredSchedule]:
+    """Schedule the films that no purpose covers because consent expired (periodic run),
+    in the cases `case_ids` (None: every case)."""
+    cases = db.scalars(
+        select(ConsentRecord.case_id)
+        .where(
+            ConsentRecord.withdrawn_at.is_(None),
+            ConsentRecord.expires_on.is_not(None),
+            ConsentRecord.expires_on <= date.today(),
+        )
+        .distinct()
+    )
+    return [
+        row
+        for case_id in list(cases)
+        if case_ids is None or case_id in case_ids
+        for row in schedule_uncovered(
+            db, actor=actor, case_id=case_id, grace_days=grace_days, now=now, trigger=EXPIRED
+        )
+    ]

@@ -29,7 +29,7 @@ from attunely.errors import AttunelyError, NotFound
 from attunely.films.models import Film
 from attunely.guard import require
 from attunely.policy import Action, Actor
-from attunely.retention import expiry, shredding
+from attunely.retention import coverage, expiry, shredding
 from attunely.retention.coverage import Coverage, destroyed_films
 from attunely.retention.holds import active_holds, cases_of
 from attunely.retention.models import ErasureReceipt, ShredSchedule
@@ -335,10 +335,16 @@ def run(
     """
     moment = now or utcnow()
     require(db, actor=actor, action=Action.RETENTION_RUN, object_type="retention")
+    scheduled = [] if dry_run else _schedule_expired(db, actor=actor, settings=settings, now=now)
     items = due(db, actor=actor, settings=settings, now=moment)
     if only_scheduled:
         items = [i for i in items if i.subject_type == "schedule"]
     report = RunReport(dry_run=dry_run)
+    report.lines += [
+        f"scheduled film {row.film_id[:8]}: consent expired; shredded from "
+        f"{row.due_at.isoformat(timespec='minutes')} unless consent is given again"
+        for row in scheduled
+    ]
     for item in items:
         if item.hold is not None:
             report.held += 1
@@ -383,6 +389,18 @@ def run(
         )
         db.commit()
     return report
+
+
+def _schedule_expired(
+    db: Session, *, actor: Actor, settings: Settings, now: datetime | None
+) -> list[ShredSchedule]:
+    visible = None if actor.local_operator else {c.id for c in cases_of(db, actor=actor)}
+    rows = coverage.schedule_expired(
+        db, actor=actor, grace_days=settings.shred_grace_days, now=now, case_ids=visible
+    )
+    if rows:
+        db.commit()
+    return rows
 
 
 def _verb(item: DueItem) -> str:

@@ -4,7 +4,7 @@ consent given again cancels it; when due, a retention run destroys the film for 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -15,6 +15,7 @@ from attunely.audit import service as audit
 from attunely.audit.models import AuditEntry
 from attunely.backup import ledger
 from attunely.config import Settings
+from attunely.consent.models import ConsentRecord
 from attunely.db import utcnow
 from attunely.errors import Conflict, NotFound
 from attunely.films import service as films
@@ -195,3 +196,34 @@ def test_legal_hold_blocks_shredding_and_a_dry_run_changes_nothing(
     done = service.run(db, vault=vault, actor=OPERATOR, settings=settings)
     assert done.done == 1 and len(done.receipts) == 1
     assert audit.verify(db).ok
+
+
+def test_expired_consent_is_scheduled_by_the_run_but_a_new_parent_is_not(
+    app: FastAPI, settings: Settings, family: Family, world: World, db: Session
+) -> None:
+    vault = app.state.vault
+    # A second parent joins and has not agreed yet: the film is refused, not shredded.
+    dad = world.person(
+        family.case, kind="caregiver", display_name="Dad R", parental_responsibility=True
+    )
+    report = service.run(db, vault=vault, actor=OPERATOR, settings=settings)
+    assert report.lines == [] and _schedules(db, family.film_id) == []
+    world.consent(family.case, dad, ("filming_feedback",))
+    assert family.guiding.get(f"/api/films/{family.film_id}/proxy").status_code == 200
+
+    # Every consent runs out today: the next run schedules the film, with the grace period.
+    db.execute(update(ConsentRecord).values(expires_on=date.today()))
+    db.commit()
+    assert family.guiding.get(f"/api/films/{family.film_id}/proxy").status_code == 403
+    dry = service.run(db, vault=vault, actor=OPERATOR, settings=settings, dry_run=True)
+    assert dry.lines == [] and _schedules(db, family.film_id) == []
+    before = utcnow()
+    report = service.run(db, vault=vault, actor=OPERATOR, settings=settings)
+    assert report.lines and "consent expired" in report.lines[0]
+    [row] = _schedules(db, family.film_id)
+    assert row.trigger == "consent_expired" and row.due_at >= before + timedelta(days=GRACE_DAYS)
+    # Consent given again cancels it, as after a withdrawal.
+    world.consent(family.case, family.mum, ("supervision",))
+    world.consent(family.case, dad, ("supervision",))
+    [row] = _schedules(db, family.film_id)
+    assert row.state == "cancelled"
