@@ -69,6 +69,8 @@ def test_keys_shred_after_a_backup_is_reapplied_on_restore(
     with reopened(settings) as opened:
         unreadable(opened, cli, gone, tmp_path)
         assert plays(opened, keep)
+    verified = cli("audit", "verify")
+    assert verified.exit_code == 0 and verified.output.startswith("ok:"), verified.output
 
 
 def test_after_a_rotation_the_restore_needs_the_key_backup_and_shreds_again(
