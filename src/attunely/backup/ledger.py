@@ -123,15 +123,20 @@ def entries_after(settings: Settings, at: Mark, *, margin: timedelta) -> list[En
             f"the erasure ledger in {path.parent} does not continue the one this backup saw "
             f"({at.lines} entries then); it was replaced, truncated or edited"
         )
+    try:
+        # The offset ends a whole line, so both halves are whole UTF-8 text.
+        head, tail = data[: at.offset].decode("utf-8"), data[at.offset :].decode("utf-8")
+    except UnicodeDecodeError:
+        raise IntegrityError(f"the erasure ledger in {path.parent} is not text") from None
     found: list[Entry] = []
     number = 0
-    for line in data[: at.offset].decode("utf-8").splitlines():
+    for line in head.splitlines():
         if line.strip():
             number += 1
             entry = _parse(number, line)
             if entry.at >= at.taken_at - margin:
                 found.append(entry)
-    for line in data[at.offset :].decode("utf-8").splitlines():
+    for line in tail.splitlines():
         if line.strip():
             number += 1
             found.append(_parse(number, line))

@@ -23,7 +23,7 @@ from attunely import __version__
 from attunely.audit import service as audit
 from attunely.backup import archive, database, ledger, reapply
 from attunely.backup.archive import BlobEntry, Manifest
-from attunely.config import Settings
+from attunely.config import Settings, ensure_data_dir
 from attunely.db import make_engine, make_session_factory, unit_of_work, utcnow
 from attunely.errors import (
     AttunelyError,
@@ -224,6 +224,7 @@ def restore(
         )
     report = RestoreReport(manifest)
     if engine_kind == "sqlite":
+        ensure_data_dir(settings)
         target = database.sqlite_path(settings)
         name = f".restore-{secrets.token_hex(6)}.db"
         with database.staged_sqlite(target.parent, name) as staged:
