@@ -58,6 +58,11 @@ def revoke_share(
 ) -> ShareRead:
     """Close the link at once; its rendered clip is destroyed."""
     share = service.revoke_share(
-        db, vault=request.app.state.vault, actor=actor, share_id=share_id, reason=body.reason
+        db,
+        settings=request.app.state.settings,
+        vault=request.app.state.vault,
+        actor=actor,
+        share_id=share_id,
+        reason=body.reason,
     )
     return service.reads(db, [share])[0]

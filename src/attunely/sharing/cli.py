@@ -59,6 +59,7 @@ def register(app: typer.Typer) -> None:
                 vault = vault_for(settings, make_session_factory(db.get_bind()))  # type: ignore[arg-type]
                 share = service.revoke_share(
                     db,
+                    settings=settings,
                     vault=vault,
                     actor=clitools.operator(),
                     share_id=share_id,

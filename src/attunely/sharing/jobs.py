@@ -170,6 +170,7 @@ def close_dead_links(settings: Settings, sessions: sessionmaker[Session]) -> int
             if not covered[share.film_id]:
                 service.revoke(
                     db,
+                    settings=settings,
                     vault=vault,
                     actor=WORKER,
                     share=share,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attunely.audit import service as audit
+from attunely.config import Settings
 from attunely.consent import service as consent
 from attunely.db import utcnow
 from attunely.errors import Conflict, NotFound
@@ -94,7 +95,7 @@ def _refuse(db: Session, *, share: ClipShare, action: str, reason: str) -> None:
     )
 
 
-def _usable(db: Session, *, vault: Vault, token: str, action: str) -> ClipShare:
+def _usable(db: Session, *, settings: Settings, vault: Vault, token: str, action: str) -> ClipShare:
     """Return the share behind a live link, or refuse (audited) saying only what the
     recipient needs to know."""
     share = _by_token(db, token)
@@ -127,6 +128,7 @@ def _usable(db: Session, *, vault: Vault, token: str, action: str) -> ClipShare:
         share = db.get(ClipShare, share.id)  # type: ignore[assignment]
         service.revoke(
             db,
+            settings=settings,
             vault=vault,
             actor=recipient,
             share=share,
@@ -143,9 +145,11 @@ def _usable(db: Session, *, vault: Vault, token: str, action: str) -> ClipShare:
     return share
 
 
-def open_view(db: Session, *, vault: Vault, token: str, viewer: Actor) -> Viewing:
+def open_view(
+    db: Session, *, settings: Settings, vault: Vault, token: str, viewer: Actor
+) -> Viewing:
     """Open the recipient's page: one audited view, counted on the share."""
-    share = _usable(db, vault=vault, token=token, action="share.view")
+    share = _usable(db, settings=settings, vault=vault, token=token, action="share.view")
     share.views += 1
     share.last_viewed_at = utcnow()
     detail: dict[str, object] = {"case": share.case_id, "view": share.views}
@@ -174,10 +178,10 @@ def open_view(db: Session, *, vault: Vault, token: str, viewer: Actor) -> Viewin
 
 
 def open_stream(
-    db: Session, *, vault: Vault, token: str, byte_range: str | None
+    db: Session, *, settings: Settings, vault: Vault, token: str, byte_range: str | None
 ) -> vault_service.VaultReader:
     """Open the rendered clip for one (range) request; the read is audited."""
-    share = _usable(db, vault=vault, token=token, action="share.stream")
+    share = _usable(db, settings=settings, vault=vault, token=token, action="share.stream")
     assert share.object_id is not None
     return vault_service.open_reader(
         db,

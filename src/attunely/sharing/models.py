@@ -41,7 +41,9 @@ class ClipShare(Base):
     state: Mapped[str] = mapped_column(String(16), default="rendering")
     problem: Mapped[str] = mapped_column(String(500), default="")
     #: The labelled clip in the vault; None until rendered, and again once revoked or expired.
-    object_id: Mapped[str | None] = mapped_column(ForeignKey("vault_objects.id"), nullable=True)
+    object_id: Mapped[str | None] = mapped_column(
+        ForeignKey("vault_objects.id", ondelete="SET NULL"), nullable=True
+    )
     #: JSON: frames, rate, size and duration of the rendered clip, and the label burned in.
     render_info: Mapped[str] = mapped_column(Text, default="{}")
     views: Mapped[int] = mapped_column(Integer, default=0)

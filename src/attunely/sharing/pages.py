@@ -182,6 +182,7 @@ def revoke_share(
     """Close a link at once, then go back to the list it was revoked from."""
     share = service.revoke_share(
         db,
+        settings=request.app.state.settings,
         vault=request.app.state.vault,
         actor=actor,
         share_id=share_id,
@@ -206,7 +207,13 @@ def watch(
 ) -> Response:
     """The recipient's page: the labelled clip, who it is for and until when."""
     try:
-        viewing = links.open_view(db, vault=request.app.state.vault, token=token, viewer=actor)
+        viewing = links.open_view(
+            db,
+            settings=request.app.state.settings,
+            vault=request.app.state.vault,
+            token=token,
+            viewer=actor,
+        )
     except (links.ShareUnavailable, Conflict) as exc:
         return render(
             request,
@@ -226,7 +233,13 @@ def stream(
 ) -> Response:
     """The labelled clip (MP4), honouring `Range`; every request is checked and audited."""
     wanted = request.headers.get("range")
-    reader = links.open_stream(db, vault=request.app.state.vault, token=token, byte_range=wanted)
+    reader = links.open_stream(
+        db,
+        settings=request.app.state.settings,
+        vault=request.app.state.vault,
+        token=token,
+        byte_range=wanted,
+    )
     length = reader.length
     span = parse_range(wanted, length)
     start, end = span if span else (0, length)

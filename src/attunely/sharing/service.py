@@ -18,13 +18,16 @@ import json
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from attunely.audit import service as audit
+from attunely.backup import ledger
 from attunely.cases.models import Case, CasePerson
 from attunely.cases.service import authorized_case
+from attunely.config import Settings
 from attunely.consent import service as consent
 from attunely.consent.rules import Person, who_must_agree
 from attunely.consent.schemas import Purpose
@@ -310,10 +313,24 @@ def drop_clip(db: Session, *, vault: Vault, actor: Actor, share: ClipShare) -> N
     )
 
 
+#: The erasure-ledger entry of a revocation: a backup taken before it must not bring the
+#: link or its clip back when restored.
+LEDGER_OP = "share_revoke"
+
+
 def revoke(
-    db: Session, *, vault: Vault, actor: Actor, share: ClipShare, reason: str, by: str
+    db: Session,
+    *,
+    settings: Settings,
+    vault: Vault,
+    actor: Actor,
+    share: ClipShare,
+    reason: str,
+    by: str,
 ) -> None:
-    """Close the link at once and destroy its rendered clip (audited)."""
+    """Close the link at once and destroy its rendered clip (audited, and in the erasure
+    ledger before the caller commits)."""
+    ledger.append(settings, op=LEDGER_OP, target={"share_id": share.id, "case_id": share.case_id})
     share.revoked_at = utcnow()
     share.revoked_by = by
     share.revoke_reason = reason[:200]
@@ -330,11 +347,32 @@ def revoke(
 
 
 def revoke_share(
-    db: Session, *, vault: Vault, actor: Actor, share_id: str, reason: str = ""
+    db: Session, *, settings: Settings, vault: Vault, actor: Actor, share_id: str, reason: str = ""
 ) -> ClipShare:
     """Revoke a share for the case's people; a revoked share stays revoked."""
     share = get_share(db, actor=actor, share_id=share_id, action=Action.SHARE_REVOKE)
     if share.revoked_at is not None:
         raise Conflict("this share was already revoked")
-    revoke(db, vault=vault, actor=actor, share=share, reason=reason or "revoked", by=actor.audit_id)
+    revoke(
+        db,
+        settings=settings,
+        vault=vault,
+        actor=actor,
+        share=share,
+        reason=reason or "revoked",
+        by=actor.audit_id,
+    )
     return share
+
+
+@ledger.reapplies(LEDGER_OP)
+def _revoke_again(db: Session, vault: Vault, actor: Actor, target: dict[str, Any]) -> None:
+    """After a restore: the share stays revoked and its clip destroyed."""
+    share = db.get(ClipShare, str(target.get("share_id", "")))
+    if share is None:
+        return
+    if share.revoked_at is None:
+        share.revoked_at = utcnow()
+        share.revoked_by = "restore"
+        share.revoke_reason = "revoked before the backup was restored"
+    drop_clip(db, vault=vault, actor=actor, share=share)

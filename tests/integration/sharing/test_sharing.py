@@ -12,8 +12,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from attunely.audit.models import AuditEntry
+from attunely.backup import ledger
 from attunely.jobs.registry import load_handlers
 from attunely.media.watermark import Label
+from attunely.policy import local_operator
 from attunely.sharing import jobs as sharing_jobs
 from attunely.sharing.models import ClipShare
 from attunely.vault.models import VaultObject
@@ -201,6 +203,34 @@ def test_revoked_link_stops_at_once_and_its_clip_is_destroyed(
     db.rollback()
     again = sharing.client.post(f"/api/shares/{share['id']}/revoke", json={})
     assert again.status_code == 409
+
+
+def test_a_restored_backup_does_not_bring_a_revoked_link_back(
+    sharing: Sharing, db: Session
+) -> None:
+    share, link = sharing.rendered()
+    revoked = sharing.client.post(f"/api/shares/{share['id']}/revoke", json={})
+    assert revoked.status_code == 200, revoked.text
+    written = [e for e in ledger.entries(sharing.settings) if e.op == "share_revoke"]
+    assert [e.target["share_id"] for e in written] == [share["id"]]
+    # What a backup taken before the revocation holds: the share open, its clip linked.
+    db.execute(
+        update(ClipShare)
+        .where(ClipShare.id == share["id"])
+        .values(revoked_at=None, revoked_by=None, revoke_reason="")
+    )
+    db.commit()
+    before = sharing.client.get(f"/api/shares/{share['id']}").json()
+    assert before["status"] == "active", before
+    # The restore re-applies the ledger.
+    vault = sharing.app.state.vault
+    with sharing.app.state.session_factory() as session:
+        for entry in written:
+            ledger.handler(entry.op)(session, vault, local_operator("restore"), entry.target)
+        session.commit()
+    assert visitor(sharing.app).get(link).status_code == 404
+    described = sharing.client.get(f"/api/shares/{share['id']}").json()
+    assert described["status"] == "revoked", described
 
 
 def test_expired_link_shows_nothing(sharing: Sharing, db: Session) -> None:

@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["clip_id"], ["film_clips.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["film_id"], ["films.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["object_id"], ["vault_objects.id"]),
+        sa.ForeignKeyConstraint(["object_id"], ["vault_objects.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
