@@ -2,10 +2,11 @@
 
 A synthetic film with a child's and an adult's voices taking turns is uploaded; the server
 transcodes it and its own background analysis proposes moments. The guider opens the
-workspace, sees the analysis tracks and the proposals, accepts one (it becomes a coded
-event) and rejects another with a reason, reloads and finds both reviews, the coded event
-and the counts; takes a decision back while offline and finds it sent; then corrects a
-speaker and sees the turns counted again.
+workspace (while the analysis runs the panel says so, and fills in when it is done), sees
+the analysis tracks and the proposals, accepts one (it becomes a coded event) and rejects
+another with a reason, reloads and finds both reviews, the coded event and the counts; takes
+a decision back while offline and finds it sent; then corrects a speaker and sees the turns
+counted again.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from attunely.synth import FilmSpec, generate_film
+from attunely.workspace.analysis_view import apply_corrections, recount, segments_of
 from tests.support.film_site import FilmSite, film_site, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -44,8 +46,8 @@ def api(page: Page, method: str, path: str, **kwargs: Any) -> Any:
     return response
 
 
-def upload_analysed_film(page: Page, site: FilmSite, data: bytes) -> str:
-    """Upload a film and wait until the server has made it playable and analysed it."""
+def upload_film(page: Page, site: FilmSite, data: bytes) -> str:
+    """Upload a film and wait until the server has made it playable (its analysis follows)."""
     session = api(
         page,
         "POST",
@@ -72,16 +74,11 @@ def upload_analysed_film(page: Page, site: FilmSite, data: bytes) -> str:
         f"/api/uploads/{upload['id']}/complete",
         data={"sha256": hashlib.sha256(data).hexdigest()},
     ).json()
-    seen = []
-    deadline = time.monotonic() + 400
-    while time.monotonic() < deadline:
-        body = api(page, "GET", f"/api/films/{film['id']}/proposals").json()
-        seen.append(body["status"])
-        if body["status"] not in ("preparing", "analysing"):
-            break
-        time.sleep(1)
-    assert body["status"] == "ready", (body, sorted(set(seen)))
-    assert len(body["proposals"]) >= 2, body
+    deadline = time.monotonic() + 120
+    while film["state"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        film = api(page, "GET", f"/api/films/{film['id']}").json()
+    assert film["state"] == "ready", film
     return str(film["id"])
 
 
@@ -105,11 +102,17 @@ def test_accept_and_reject_proposals_then_find_them_after_a_reload(
         ),
     )
     sign_in(page, site.guider, site.password)
-    film_id = upload_analysed_film(page, site, made.path.read_bytes())
+    film_id = upload_film(page, site, made.path.read_bytes())
 
+    # Opened while the analysis runs, the panel says so, then fills in without a reload.
     page.goto(f"/films/{film_id}/workspace")
     panel = page.locator("#ws-proposals")
-    expect(panel).to_have_attribute("data-status", "ready")
+    page.wait_for_function("document.getElementById('ws-proposals').dataset.status !== 'loading'")
+    if panel.get_attribute("data-status") == "analysing":
+        expect(page.locator("#ws-proposal-status")).to_contain_text("analysis is running")
+    expect(panel).to_have_attribute("data-status", "ready", timeout=400_000)
+    body = api(page, "GET", f"/api/films/{film_id}/proposals").json()
+    assert len(body["proposals"]) >= 2, body
     items = page.locator("#ws-proposal-list > li.ws-proposal")
     expect(items.first).to_be_visible()
     count = items.count()
@@ -165,6 +168,12 @@ def test_accept_and_reject_proposals_then_find_them_after_a_reload(
     expect(rejected).to_have_attribute("data-decision", "open")
     expect(panel).to_have_attribute("data-rejected", "0")
     expect(panel).to_have_attribute("data-accepted", "1")
+
+    # The workspace recounts turns with the analysis' own rule: untouched, it agrees with
+    # what the analysis sealed.
+    sealed = api(page, "GET", f"/api/films/{film_id}/analysis").json()
+    segments, _ = apply_corrections(segments_of(sealed), {})
+    assert sum(len(c.turns) for c in recount(segments)) == sealed["turns"]["count"] > 0
 
     # Who spoke: correct the first stretch of speech; the turns are counted again.
     page.locator("#ws-speech summary").click()

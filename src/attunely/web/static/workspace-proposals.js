@@ -16,6 +16,8 @@
   var ws = null;
   var data = null;
   var sending = false;
+  // Reasons being typed, by proposal: kept when the list is redrawn under the guider's hands.
+  var drafts = {};
 
   NS.Store.addKind("review", {
     fields: ["decision", "reason", "start_frame", "end_frame", "scheme_version_id", "code", "annotation_id"],
@@ -80,7 +82,8 @@
         " (" + Math.round(body.progress * 100) + " % done)" : ""));
       if (body.status === "analysing" || body.status === "preparing") { setTimeout(load, POLL_MS); }
       el("ws-speech").hidden = true;
-      ws.timeline.set({ tracks: [{ name: "Analysis: " + (body.status === "analysing" ? "running" : "none yet"), spans: [] }] });
+      var words = { analysing: "running", failed: "could not be made", preparing: "after transcoding" };
+      ws.timeline.set({ tracks: [{ name: "Analysis: " + (words[body.status] || "none yet"), spans: [] }] });
       return;
     }
     status(body.proposals.length ? "" : "The analysis proposed no moments in this film." +
@@ -208,10 +211,13 @@
       var whyInput = node("input");
       whyInput.id = "ws-why-" + p.id;
       whyInput.maxLength = 500;
+      whyInput.value = drafts[p.id] || "";
+      whyInput.addEventListener("input", function () { drafts[p.id] = whyInput.value; });
       why.append(whyLabel, whyInput);
       var no = button("Reject", "ws-reject", "Reject moment " + p.id);
       no.addEventListener("click", function () {
         review(p, { decision: "rejected", reason: whyInput.value.trim() });
+        delete drafts[p.id];
         ws.announce("Moment " + p.id + " rejected");
       });
       fields.append(why, no);
@@ -246,8 +252,9 @@
     return def ? def.name : p.code;
   }
 
-  // Rebuild the list only when something in it changed, so typing is never interrupted.
-  var signature = "";
+  // Redraw only the moments that changed, so typing elsewhere in the list is not interrupted.
+  var drawn = {};
+  var order = "";
   function render() {
     if (!data || data.status !== "ready") { return; }
     var list = proposals();
@@ -260,17 +267,24 @@
     panel.setAttribute("data-accepted", String(counts.accepted));
     panel.setAttribute("data-rejected", String(counts.rejected));
     el("ws-proposal-tally").textContent = list.length ? "(" + list.length + ")" : "";
-    var now = JSON.stringify(list.map(function (p) {
-      return [p.id, p.decision, p.reason, p.start_frame, p.end_frame, p.flag, p.code, !!p.unsaved];
-    })) + ws.scheme().id;
-    if (now !== signature) {
-      signature = now;
-      var box = el("ws-proposal-list");
-      var focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : null;
+    var box = el("ws-proposal-list");
+    var focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.id : null;
+    var ids = list.map(function (p) { return p.id; }).join(",");
+    if (ids !== order) {
+      order = ids;
+      drawn = {};
       box.textContent = "";
-      list.forEach(function (p) { box.appendChild(item(p)); });
-      if (focused && el(focused)) { el(focused).focus(); }
     }
+    list.forEach(function (p) {
+      var sig = JSON.stringify([p.decision, p.reason, p.start_frame, p.end_frame, p.flag, p.code,
+        p.adjusted, !!p.unsaved, ws.scheme().id]);
+      var old = drawn[p.id];
+      if (old && old.sig === sig) { return; }
+      var li = item(p);
+      if (old) { box.replaceChild(li, old.li); } else { box.appendChild(li); }
+      drawn[p.id] = { sig: sig, li: li };
+    });
+    if (focused && el(focused) && document.activeElement !== el(focused)) { el(focused).focus(); }
     drawTracks(list);
   }
 
