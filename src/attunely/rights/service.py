@@ -150,6 +150,15 @@ def list_requests(db: Session, *, actor: Actor, today: date | None = None) -> li
             )
         )
     views.sort(key=lambda v: (v.state == "complete", v.due_on))
+    audit.record(
+        db,
+        actor=actor,
+        action="rights.request.list",
+        object_type="rights_request",
+        object_id="-",
+        purpose="subject_access",
+        detail={"shown": len(views)},
+    )
     return views
 
 
