@@ -29,16 +29,25 @@
     canvas.addEventListener("pointerup", function (e) { self.up(e); });
     canvas.addEventListener("pointercancel", function () { self.drag = null; });
     if (root.ResizeObserver) {
-      new root.ResizeObserver(function () { self.draw(); }).observe(canvas);
+      new root.ResizeObserver(function () { self.redraw(); }).observe(canvas);
     } else {
-      root.addEventListener("resize", function () { self.draw(); });
+      root.addEventListener("resize", function () { self.redraw(); });
     }
   }
 
+  // Several changes in one task (a load, a seek and its settle) make one drawing, at the next
+  // animation frame: with thousands of events a drawing is the costly part.
   Timeline.prototype.set = function (data) {
     Object.assign(this.data, data);
     this.follow();
-    this.draw();
+    this.redraw();
+  };
+
+  Timeline.prototype.redraw = function () {
+    var self = this;
+    if (this.pending) { return; }
+    this.pending = true;
+    (root.requestAnimationFrame || root.setTimeout)(function () { self.pending = false; self.draw(); });
   };
 
   // Keep the playhead in view when zoomed in: turn the page when it runs off the edge.
@@ -64,7 +73,8 @@
     this.draw();
   };
 
-  Timeline.prototype.width = function () { return this.canvas.clientWidth; };
+  // The width of the last drawing (read once per drawing, not once per event drawn).
+  Timeline.prototype.width = function () { return this.drawnWidth || this.canvas.clientWidth; };
 
   Timeline.prototype.x = function (frame) {
     return GUTTER + (frame - this.start) / this.length * (this.width() - GUTTER);
@@ -122,6 +132,7 @@
     var canvas = this.canvas;
     var width = canvas.clientWidth;
     if (!width) { return; }
+    this.drawnWidth = width;
     // Fingers need taller lanes than a mouse does.
     this.laneHeight = root.matchMedia && root.matchMedia("(pointer: coarse)").matches ? 30 : 22;
     var height = this.lanesHeight();
@@ -160,6 +171,13 @@
     var laneOf = {};
     this.data.lanes.forEach(function (lane, i) { if (lane.code) { laneOf[lane.code] = i; } });
     var other = this.data.lanes.length - 1;
+    // One path per colour and kind, filled once: far cheaper than a fill per event.
+    var paths = {};
+    function pathFor(colour, alpha) {
+      var key = colour + "|" + alpha;
+      if (!paths[key]) { paths[key] = { colour: colour, alpha: alpha, path: new root.Path2D() }; }
+      return paths[key].path;
+    }
     this.data.annotations.forEach(function (a) {
       var stop = a.end_frame === null || a.end_frame === undefined ? self.data.frame + 1 : a.end_frame;
       if (stop < self.start || a.start_frame > end) { return; }
@@ -169,22 +187,26 @@
       var h = lh - 6;
       if (a.subject === "adult") { h = h / 2; }
       if (a.subject === "child") { y += h / 2; h = h / 2; }
-      g.fillStyle = lane.colourOf ? lane.colourOf(a) : (lane.colour || "#5b6b78");
+      var colour = lane.colourOf ? lane.colourOf(a) : (lane.colour || "#5b6b78");
       var x0 = self.x(a.start_frame);
       if (a.end_frame === a.start_frame) {
-        g.fillRect(x0 - 1.5, y, 3, h);
-        g.beginPath();
-        g.moveTo(x0 - 5, y);
-        g.lineTo(x0 + 5, y);
-        g.lineTo(x0, y + Math.min(8, h));
-        g.fill();
+        var p = pathFor(colour, 1);
+        p.rect(x0 - 1.5, y, 3, h);
+        p.moveTo(x0 - 5, y);
+        p.lineTo(x0 + 5, y);
+        p.lineTo(x0, y + Math.min(8, h));
+        p.closePath();
       } else {
         var x1 = Math.max(self.x(stop), x0 + 2);
-        g.globalAlpha = a.end_frame === null ? 0.55 : 0.85;
-        g.fillRect(x0, y, x1 - x0, h);
-        g.globalAlpha = 1;
+        pathFor(colour, a.end_frame === null ? 0.55 : 0.85).rect(x0, y, x1 - x0, h);
       }
     });
+    Object.keys(paths).forEach(function (key) {
+      g.fillStyle = paths[key].colour;
+      g.globalAlpha = paths[key].alpha;
+      g.fill(paths[key].path, "nonzero");
+    });
+    g.globalAlpha = 1;
     var clipY = RULER + this.data.lanes.length * lh;
     this.data.clips.forEach(function (c, n) {
       if (c.out_frame < self.start || c.in_frame > end) { return; }

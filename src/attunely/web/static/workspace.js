@@ -221,6 +221,7 @@
         return a.scheme_version_id === scheme.id && a.code === def.code && a.subject === who && a.start_frame === at;
       });
       if (twice) { notice("“" + def.name + "” is already coded for the " + who + " at this frame."); return; }
+      showEventsNear(at);
       store.create("annotation", {
         scheme_version_id: scheme.id, code: def.code, subject: who, start_frame: at, end_frame: at, note: ""
       });
@@ -241,6 +242,7 @@
             a.start_frame <= at && a.end_frame !== null && at < a.end_frame;
         });
         if (covered) { notice("“" + def.name + "” is already on for the " + who + " at this frame."); return; }
+        showEventsNear(at);
         store.create("annotation", {
           scheme_version_id: scheme.id, code: def.code, subject: who, start_frame: at, end_frame: null, note: ""
         });
@@ -597,8 +599,32 @@
       var lines = questions[1].value.split("\n").map(function (q) { return q.trim(); }).filter(Boolean).slice(0, 10);
       store.update("clip", item.id, { questions: lines });
     });
-    li.append(head, title[0], principles, caption[0], questions[0]);
+    var helping = labelled("select", "The parent's helping question it speaks to", "ws-helping-" + item.id, "ws-helping");
+    helping[1].disabled = !mayEdit;
+    helping[1].addEventListener("change", function () {
+      store.update("clip", item.id, { helping_question_id: helping[1].value || null });
+    });
+    li.append(head, title[0], principles, caption[0], questions[0], helping[0]);
     return li;
+  }
+
+  // The case's helping questions: active ones, and an inactive one only where a clip names it.
+  function helpingOptions(select, chosen) {
+    var questions = (ws.helping_questions || []).filter(function (q) { return q.active || q.id === chosen; });
+    var signature = questions.map(function (q) { return q.id + q.revision; }).join(",");
+    if (select.getAttribute("data-questions") !== signature) {
+      select.setAttribute("data-questions", signature);
+      select.textContent = "";
+      var none = node("option", "", questions.length ? "None chosen" : "None set for this case yet");
+      none.value = "";
+      select.appendChild(none);
+      questions.forEach(function (q) {
+        var o = node("option", "", q.text + (q.active ? "" : " (no longer active)"));
+        o.value = q.id;
+        select.appendChild(o);
+      });
+    }
+    setValue(select, chosen || "");
   }
 
   function updateClip(li, c) {
@@ -617,6 +643,7 @@
     setValue(li.querySelector(".ws-clip-caption"), c.caption || "");
     var qs = li.querySelector(".ws-questions");
     if (document.activeElement !== qs) { qs.value = (c.questions || []).join("\n"); }
+    helpingOptions(li.querySelector(".ws-helping"), c.helping_question_id || "");
     var box = li.querySelector(".ws-principles");
     var codes = allCodes(c.scheme_version_id || scheme.id);
     var signature = codes.map(function (d) { return d.code; }).join(",");
@@ -703,12 +730,64 @@
     return list;
   }
 
+  // A long list shows one page of events at a time (the timeline shows them all): thousands
+  // of rows of fields would make the page slow to open and to lay out after every change.
+  var EVENT_PAGE = 50;
+  var eventsFrom = 0;
+  var eventsTotal = 0;
+
+  function eventWindow(events) {
+    eventsTotal = events.length;
+    var pager = el("ws-events-pager");
+    if (events.length <= EVENT_PAGE) {
+      eventsFrom = 0;
+      if (pager) { pager.hidden = true; }
+      return events;
+    }
+    eventsFrom = Math.max(0, Math.min(events.length - EVENT_PAGE, eventsFrom));
+    if (!pager) { pager = makePager(); }
+    pager.hidden = false;
+    el("ws-events-range").textContent = "Showing " + (eventsFrom + 1) + "–" + (eventsFrom + EVENT_PAGE) + " of " + events.length;
+    el("ws-events-earlier").disabled = eventsFrom === 0;
+    el("ws-events-later").disabled = eventsFrom + EVENT_PAGE >= events.length;
+    return events.slice(eventsFrom, eventsFrom + EVENT_PAGE);
+  }
+
+  function makePager() {
+    var pager = node("div", "ws-buttons ws-pager");
+    pager.id = "ws-events-pager";
+    var range = node("p", "hint ws-sel-text");
+    range.id = "ws-events-range";
+    range.setAttribute("aria-live", "polite");
+    var buttons = [["ws-events-earlier", "Earlier", -EVENT_PAGE], ["ws-events-near", "Near the playhead", 0],
+      ["ws-events-later", "Later", EVENT_PAGE]].map(function (spec) {
+      var b = node("button", "", spec[1]);
+      b.type = "button";
+      b.id = spec[0];
+      b.addEventListener("click", function () {
+        if (spec[2]) { eventsFrom += spec[2]; } else { showEventsNear(frame); }
+        renderAll();
+      });
+      return b;
+    });
+    pager.append.apply(pager, [range].concat(buttons));
+    el("ws-events").insertAdjacentElement("afterend", pager);
+    return pager;
+  }
+
+  function showEventsNear(at) {
+    if (eventsTotal <= EVENT_PAGE) { return; }
+    var events = store.view("annotation");
+    var index = events.findIndex(function (a) { return a.start_frame >= at; });
+    eventsFrom = (index < 0 ? events.length : index) - Math.floor(EVENT_PAGE / 5);
+  }
+
   function renderAll() {
     if (!store || !scheme) { return; }
     var events = store.view("annotation");
     var clips = store.view("clip");
     var stills = store.view("still");
-    syncList(el("ws-events"), events, makeEvent, updateEvent);
+    syncList(el("ws-events"), eventWindow(events), makeEvent, updateEvent);
     syncList(el("ws-clips"), clips, makeClipItem, updateClip);
     syncList(el("ws-stills"), stills, makeStillItem, updateStill);
     el("ws-events-empty").hidden = events.length > 0;
