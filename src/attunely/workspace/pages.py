@@ -45,3 +45,9 @@ def workspace_page(
             "speeds": SPEEDS,
         },
     )
+
+
+# The coding-scheme pages are served with the workspace's.
+from attunely.workspace.scheme_pages import router as _scheme_router  # noqa: E402
+
+router.include_router(_scheme_router)

@@ -204,6 +204,11 @@ def _scheme(db: Session, *, actor: Actor, scheme_id: str, action: Action) -> Cod
     return scheme
 
 
+def scheme_for(db: Session, *, actor: Actor, scheme_id: str, action: Action) -> CodingScheme:
+    """Load a scheme the actor may do `action` to (404 to outsiders)."""
+    return _scheme(db, actor=actor, scheme_id=scheme_id, action=action)
+
+
 def _version(db: Session, scheme: CodingScheme, number: int) -> CodingSchemeVersion:
     version = db.scalar(
         select(CodingSchemeVersion).where(
