@@ -43,6 +43,7 @@ HANDLER_MODULES: list[str] = [
     "attunely.jobs.builtin",
     "attunely.films.jobs",
     "attunely.films.analysis",
+    "attunely.workspace.motion_job",
     "attunely.sharing.jobs",
     "attunely.retention.jobs",
 ]

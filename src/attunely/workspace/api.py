@@ -262,3 +262,9 @@ def correct_speaker(
     return speech.correct_speaker(
         db, vault=request.app.state.vault, actor=actor, film_id=film_id, index=index, data=body
     )
+
+
+# Regions of interest have their own module; their routes are served with the workspace's.
+from attunely.workspace.regions_api import router as _regions_router  # noqa: E402
+
+router.include_router(_regions_router)
