@@ -70,9 +70,9 @@ def run(command: list[str]) -> tuple[float, float]:
 SIZES = {720: (1280, 720, 30, "veryfast"), 240: (320, 240, 15, "ultrafast")}
 
 
-def film_for(minutes: float, folder: Path, size: int = 720) -> Path:
+def film_for(minutes: float, folder: Path, size: int = 720, *, faces: bool = False) -> Path:
     width, height, fps, preset = SIZES[size]
-    name = f"{height}p{fps}"
+    name = f"{height}p{fps}" + ("-faces" if faces else "")
     path = folder / f"film-{minutes:g}min-{name}.mp4"
     if not path.exists():
         print(f"generating a {minutes:g}-minute {name} film (cached in {folder}) ...", flush=True)
@@ -85,6 +85,7 @@ def film_for(minutes: float, folder: Path, size: int = 720) -> Path:
             height=height,
             fps=fps,
             preset=preset,
+            faces=faces,
         )
         # In a child process, so the generator's memory never sits in this one.
         partial = path.with_suffix(".partial.mp4")
@@ -133,18 +134,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--folder", type=Path, default=ROOT / "benchmarks" / "out" / "analysis")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--faces",
+        action="store_true",
+        help="draw faces on the figures, so the person detector has faces to measure",
+    )
+    parser.add_argument("--vision", default="auto", help="attunely analyse --vision (auto/off)")
     args = parser.parse_args()
     if shutil.which("ffmpeg") is None:
         raise SystemExit("ffmpeg is needed for the floor measurement")
     args.folder.mkdir(parents=True, exist_ok=True)
     attunely = str(Path(sys.executable).with_name("attunely"))
+    vision = ["--vision", args.vision]
     rows = []
     for item in args.films:
         minutes_text, _, height_text = item.partition("x")
         minutes, height = float(minutes_text), int(height_text or 720)
         if height not in SIZES:
             raise SystemExit(f"height must be one of {sorted(SIZES)}")
-        film = film_for(minutes, args.folder, height)
+        film = film_for(minutes, args.folder, height, faces=args.faces)
         floors, analyses = [], []
         with tempfile.TemporaryDirectory() as tmp:
             for _ in range(args.runs):
@@ -152,12 +160,15 @@ def main() -> None:
                 floors.append(
                     run(["ffmpeg", "-loglevel", "error", "-i", str(film), "-f", "null", "-"])
                 )
-                analyses.append(run([attunely, "analyse", str(film), "--out", tmp, "--quiet"]))
+                analyses.append(
+                    run([attunely, "analyse", str(film), "--out", tmp, "--quiet", *vision])
+                )
         floor = statistics.median(w for w, _ in floors)
         wall = statistics.median(w for w, _ in analyses)
         peak = max(m for _, m in analyses)
         row = (
-            f"| {minutes:g} min, {height}p{SIZES[height][2]} | "
+            f"| {minutes:g} min, {height}p{SIZES[height][2]}"
+            f"{' with faces' if args.faces else ''}, vision {args.vision} | "
             f"{film.stat().st_size / 2**20:.0f} MiB | {floor:.1f} s | "
             f"{wall:.1f} s | **{wall / floor:.2f}x** | {peak:.0f} MiB | "
             f"{max(m for _, m in floors):.0f} MiB |"

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from attunely.analysis.arrays import F32, SAMPLE_RATE, require_positive
+from attunely.analysis.soundtrack import AudioPiece, Track, pieces_of
 from attunely.errors import InvalidInput
 
 U8 = npt.NDArray[np.uint8]
@@ -72,6 +73,11 @@ class MediaSource(Protocol):
 
     def audio(self) -> F32 | None:
         """The whole soundtrack as (n,) float32 at 16 kHz mono, or None without audio."""
+        ...
+
+    def audio_pieces(self, *, piece_s: float, overlap_s: float) -> Iterator[AudioPiece]:
+        """The soundtrack in order, `piece_s` seconds at a time with `overlap_s` of context on
+        either side, never holding much more than one piece (nothing without audio)."""
         ...
 
     def grey_frames(self, *, fps: float, width: int) -> Iterator[tuple[float, U8]]:
@@ -174,8 +180,23 @@ class FileMedia:
             return None
         # One buffer sized from the container's duration, grown if that was short: the
         # soundtrack is held once, never as pieces plus their concatenation.
-        track = _Track(round((self._info.duration_s + 1.0) * SAMPLE_RATE))
-        got_sound = False
+        track = Track(round((self._info.duration_s + 1.0) * SAMPLE_RATE))
+        for block in self._sound_blocks():
+            track.append(block)
+        if track.filled == 0:
+            return None
+        return track.samples()
+
+    def audio_pieces(
+        self, *, piece_s: float = 300.0, overlap_s: float = 30.0
+    ) -> Iterator[AudioPiece]:
+        if not self._info.has_audio:
+            return
+        yield from pieces_of(self._sound_blocks(), piece_s=piece_s, overlap_s=overlap_s)
+
+    def _sound_blocks(self) -> Iterator[F32]:
+        """The soundtrack as consecutive float32 blocks at 16 kHz mono, gaps as silence."""
+        position = 0
         with self._open() as container:
             stream = container.streams.audio[0]
             resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
@@ -186,17 +207,19 @@ class FileMedia:
                     # filled with silence so sound stays in step with the picture.
                     if frame.time is not None:
                         expected = round((frame.time - self._start_s) * SAMPLE_RATE)
-                        if expected - track.filled > SAMPLE_RATE // 20:
-                            track.skip_to(expected)
+                        if expected - position > SAMPLE_RATE // 20:
+                            yield np.zeros(expected - position, dtype=np.float32)
+                            position = expected
                     for out in resampler.resample(frame):
-                        track.append(out.to_ndarray().reshape(-1))
-                        got_sound = True
+                        block = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
+                        position += block.size
+                        yield block
             for out in resampler.resample(None):
-                track.append(out.to_ndarray().reshape(-1))
-        if not got_sound:
+                block = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
+                position += block.size
+                yield block
+        if position == 0:
             self._report.notes.append("the audio track held no decodable sound")
-            return None
-        return track.samples()
 
     def grey_frames(self, *, fps: float, width: int) -> Iterator[tuple[float, U8]]:
         for t, grey, _ in self.frames(fps=fps, width=width, colour_fps=0.0, colour_width=2):
@@ -269,34 +292,6 @@ class FileMedia:
                     picture = None
                 result.append(picture)
         return result
-
-
-class _Track:
-    """A growable float32 buffer for decoded sound."""
-
-    def __init__(self, capacity: int) -> None:
-        self._data = np.zeros(max(capacity, SAMPLE_RATE), dtype=np.float32)
-        self.filled = 0
-
-    def _reserve(self, size: int) -> None:
-        if size > self._data.size:
-            grown = np.zeros(max(size, int(self._data.size * 1.5)), dtype=np.float32)
-            grown[: self.filled] = self._data[: self.filled]
-            self._data = grown
-
-    def skip_to(self, position: int) -> None:
-        self._reserve(position)
-        self.filled = position  # the buffer is zero-filled: the gap is silence
-
-    def append(self, samples: np.ndarray) -> None:
-        self._reserve(self.filled + samples.size)
-        self._data[self.filled : self.filled + samples.size] = samples
-        self.filled += samples.size
-
-    def samples(self) -> F32:
-        # A view, not a copy, of the filled part.
-        out: F32 = self._data[: self.filled]
-        return out
 
 
 def _decode_packets(
@@ -439,6 +434,14 @@ class ArrayMedia:
 
     def audio(self) -> F32 | None:
         return self._audio
+
+    def audio_pieces(
+        self, *, piece_s: float = 300.0, overlap_s: float = 30.0
+    ) -> Iterator[AudioPiece]:
+        if self._audio is None:
+            return
+        # One block: the track is in memory already; the pieces are copies of its parts.
+        yield from pieces_of([self._audio], piece_s=piece_s, overlap_s=overlap_s)
 
     def grey_frames(self, *, fps: float, width: int) -> Iterator[tuple[float, U8]]:
         for t, grey, _ in self.frames(fps=fps, width=width, colour_fps=0.0, colour_width=2):

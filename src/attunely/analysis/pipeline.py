@@ -3,42 +3,43 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from attunely.analysis.activity import METHODS, detect_speech
-from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, require_positive, require_range
+from attunely.analysis.activity import METHODS
+from attunely.analysis.arrays import SAMPLE_RATE, require_positive, require_range
 from attunely.analysis.detectors import default_detector
-from attunely.analysis.media import U8, DecodeReport, MediaInfo, MediaSource
+from attunely.analysis.media import DecodeReport, MediaInfo, MediaSource
 from attunely.analysis.moments import Moment, MotionContext, candidates, select
-from attunely.analysis.motion import (
-    Box,
-    MotionGrid,
-    assign_people,
-    bursts,
-    motion_grid,
-    propose_regions,
-    region_series,
-    resample,
+from attunely.analysis.motion import Box
+from attunely.analysis.people import add_looks
+from attunely.analysis.picture import (
+    MotionResult as MotionResult,
 )
-from attunely.analysis.people import (
-    PersonTrack,
-    VisionSample,
-    add_looks,
-    people_tracks,
-    propose_person_regions,
+from attunely.analysis.picture import (
+    PeopleResult as PeopleResult,
 )
-from attunely.analysis.segments import ADULT, CHILD, Segment, segments_to_mask
+from attunely.analysis.picture import (
+    Progress as Progress,
+)
+from attunely.analysis.picture import (
+    decode_picture,
+    motion_result,
+    people_result,
+)
+from attunely.analysis.segments import Segment
+from attunely.analysis.sound import sound_pass
+from attunely.analysis.soundtrack import AudioPiece
 from attunely.analysis.synchrony import Synchrony, synchrony
 from attunely.analysis.turns import Conversation, conversations
 from attunely.analysis.vision import PersonDetector
 from attunely.analysis.voice_type import AcousticVoiceTypeClassifier, VoiceTypeClassifier
 from attunely.errors import InvalidInput
 
-Progress = Callable[[str, float], None]
+#: The sound is analysed in pieces this long, each with this much context either side.
+PIECE_S = 300.0
+PIECE_CONTEXT_S = 30.0
 
 
 def silero_available() -> bool:
@@ -116,33 +117,6 @@ class AnalysisOptions:
 
 
 @dataclass
-class MotionResult:
-    """Movement per person's region on a regular grid."""
-
-    rate_hz: float
-    adult: F32 | None
-    child: F32 | None
-    adult_region: Box | None
-    child_region: Box | None
-    adult_bursts: list[tuple[float, float, float]]
-    child_bursts: list[tuple[float, float, float]]
-    sampled_frames: int
-    regions_from: str = "movement"
-
-
-@dataclass
-class PeopleResult:
-    """Faces, bodies, head turns and smiles per person, sampled at `rate_hz`."""
-
-    detector: str
-    rate_hz: float
-    sampled_pictures: int
-    failed_pictures: int
-    regions_from: str
-    tracks: dict[str, PersonTrack]
-
-
-@dataclass
 class AnalysisResult:
     """Everything the first pass found, ready to be written out."""
 
@@ -206,7 +180,7 @@ def analyse(
             pending = pool.submit(
                 _sound, media, method=method, classifier=classifier, report=report
             )
-            picture = _picture(media, options=options, detector=detector, report=report)
+            picture = decode_picture(media, options=options, detector=detector, report=report)
             sound = pending.result()
     finally:
         if owned is not None:
@@ -242,10 +216,12 @@ def analyse(
 
     clock = time.perf_counter()
     samples = picture.samples
-    motion = _motion(grid, speech, options, duration, notes, samples) if grid is not None else None
+    motion = (
+        motion_result(grid, speech, options, duration, notes, samples) if grid is not None else None
+    )
     people = None
     if detector is not None and info.has_video:
-        people = _people(picture, detector, options, motion, notes)
+        people = people_result(picture, detector, options, motion, notes)
     sync: Synchrony | None = None
     if motion is not None and motion.adult is not None and motion.child is not None:
         sync = synchrony(
@@ -306,48 +282,6 @@ def analyse(
     )
 
 
-def _people(
-    picture: _Picture,
-    detector: PersonDetector,
-    options: AnalysisOptions,
-    motion: MotionResult | None,
-    notes: list[str],
-) -> PeopleResult:
-    """Split the detections into the adult's and the child's tracks."""
-    samples = picture.samples
-    adult = motion.adult_region if motion is not None else None
-    child = motion.child_region if motion is not None else None
-    if motion is None:
-        found = propose_person_regions(samples)
-        if len(found) == 2:
-            # Without movement to tell them apart, the larger area is taken as the adult's.
-            big = 0 if found[0].w * found[0].h >= found[1].w * found[1].h else 1
-            adult, child = found[big], found[1 - big]
-    tracks = people_tracks(samples, adult=adult, child=child)
-    if picture.failed:
-        notes.append(f"the person detector failed on {picture.failed} pictures; they were skipped")
-    if samples and not any(s.detections.faces for s in samples):
-        notes.append(
-            "no face was found in the sampled pictures: head turns come from body pose where "
-            "it was seen; sound and movement were analysed as usual"
-        )
-    elif samples:
-        seen = {who: round(100 * t.share("face")) for who, t in tracks.items() if t.samples}
-        if seen:
-            notes.append(
-                "faces were seen in "
-                + " and ".join(f"{p} % of the {w.lower()}'s samples" for w, p in seen.items())
-            )
-    return PeopleResult(
-        detector=detector.name,
-        rate_hz=options.vision_fps,
-        sampled_pictures=len(samples),
-        failed_pictures=picture.failed,
-        regions_from=motion.regions_from if motion is not None else "detections",
-        tracks=tracks,
-    )
-
-
 @dataclass
 class _Sound:
     speech: list[Segment] = field(default_factory=list)
@@ -365,9 +299,28 @@ def _sound(
     out = _Sound()
     report("sound", 0.0)
     clock = time.perf_counter()
-    samples = media.audio() if media.info.has_audio else None
-    out.timings["audio_decode"] = time.perf_counter() - clock
-    if samples is None:
+    decoding = [0.0]
+
+    def timed(pieces: Iterator[AudioPiece]) -> Iterator[AudioPiece]:
+        while True:
+            started = time.perf_counter()
+            piece = next(pieces, None)
+            decoding[0] += time.perf_counter() - started
+            if piece is None:
+                return
+            yield piece
+
+    found = None
+    if media.info.has_audio:
+        found = sound_pass(
+            timed(media.audio_pieces(piece_s=PIECE_S, overlap_s=PIECE_CONTEXT_S)),
+            method=method,
+            progress=lambda fraction: report("sound", 0.8 * fraction),
+            expected_samples=round(media.info.duration_s * SAMPLE_RATE),
+        )
+    out.timings["audio_decode"] = decoding[0]
+    out.timings["speech_activity"] = time.perf_counter() - clock - decoding[0]
+    if found is None:
         out.notes.append(
             "no audio track: this is a video-only analysis (no speech, turns or vocal moments)"
             if not media.info.has_audio
@@ -376,14 +329,11 @@ def _sound(
         report("sound", 1.0)
         return out
     out.analysed = True
-    out.audio_s = samples.size / SAMPLE_RATE
-    report("sound", 0.2)
-    clock = time.perf_counter()
-    activity = detect_speech(samples, method=method)
-    out.timings["speech_activity"] = time.perf_counter() - clock
+    out.audio_s = found.n_samples / SAMPLE_RATE
+    activity = found.activity
     report("sound", 0.8)
     clock = time.perf_counter()
-    out.speech = classifier.classify(samples=samples, activity=activity)
+    out.speech = classifier.classify(activity=activity, features=found.features)
     out.timings["voice_type"] = time.perf_counter() - clock
     if not activity.segments:
         out.notes.append("no speech was found in the sound track (silence or only noise)")
@@ -402,129 +352,3 @@ def _sound(
             )
     report("sound", 1.0)
     return out
-
-
-@dataclass
-class _Picture:
-    grid: MotionGrid | None = None
-    seconds: float = 0.0
-    samples: list[VisionSample] = field(default_factory=list)
-    vision_s: float = 0.0
-    failed: int = 0
-
-
-def _picture(
-    media: MediaSource,
-    *,
-    options: AnalysisOptions,
-    detector: PersonDetector | None,
-    report: Progress,
-) -> _Picture:
-    """Decode the picture into a motion grid and, at a lower rate, detections of people."""
-    clock = time.perf_counter()
-    out = _Picture()
-    if not media.info.has_video:
-        return out
-    expected = media.info.duration_s
-    frames = media.frames(
-        fps=options.motion_fps,
-        width=options.motion_width,
-        colour_fps=options.vision_fps if detector is not None else 0.0,
-        colour_width=options.vision_width,
-    )
-
-    def tracked() -> Iterator[tuple[float, U8]]:
-        for t, frame, rgb in frames:
-            if expected > 0:
-                report("picture", min(1.0, t / expected))
-            if rgb is not None and detector is not None:
-                started = time.perf_counter()
-                try:
-                    out.samples.append(VisionSample(t, detector.detect(image=rgb)))
-                except (RuntimeError, ValueError):
-                    # A model failing on one picture must not cost the film its analysis.
-                    out.failed += 1
-                out.vision_s += time.perf_counter() - started
-            yield t, frame
-
-    out.grid = motion_grid(tracked())
-    report("picture", 1.0)
-    out.seconds = time.perf_counter() - clock
-    return out
-
-
-def _motion(
-    grid: MotionGrid,
-    speech: list[Segment],
-    options: AnalysisOptions,
-    duration: float,
-    notes: list[str],
-    samples: list[VisionSample],
-) -> MotionResult | None:
-    rate = options.motion_rate_hz
-    if grid.times.size < 2:
-        notes.append("too few pictures decoded to measure movement")
-        return None
-    if options.adult_region or options.child_region:
-        adult_box, child_box = options.adult_region, options.child_region
-        notes.append("movement regions were given by hand")
-        source = "hand"
-    else:
-        found = propose_person_regions(samples)
-        source = "movement"
-        if len(found) == 2:
-            regions: tuple[Box, ...] = found
-            source = "detections"
-            notes.append("movement regions were placed around the two people detected")
-        else:
-            proposal = propose_regions(grid)
-            notes.extend(proposal.notes)
-            regions = proposal.regions
-        adult_box = child_box = None
-        if len(regions) == 2:
-            series = [
-                resample(grid.times, region_series(grid, box), rate_hz=rate, duration_s=duration)
-                for box in regions
-            ]
-            talk = {
-                label: _talk_series(speech, label, rate=rate, n=series[0].size)
-                for label in (ADULT, CHILD)
-            }
-            index, reason = assign_people(
-                series,
-                adult_talk=talk[ADULT],
-                child_talk=talk[CHILD],
-                boxes=list(regions),
-            )
-            notes.append(reason)
-            adult_box, child_box = regions[index], regions[1 - index]
-        elif len(regions) == 1:
-            adult_box = regions[0]
-            notes.append("only one moving area was found; it is shown as the adult's")
-
-    def series_for(box: Box | None) -> F32 | None:
-        if box is None:
-            return None
-        return resample(grid.times, region_series(grid, box), rate_hz=rate, duration_s=duration)
-
-    adult = series_for(adult_box)
-    child = series_for(child_box)
-    return MotionResult(
-        rate_hz=rate,
-        adult=adult,
-        child=child,
-        adult_region=adult_box,
-        child_region=child_box,
-        adult_bursts=bursts(adult, rate_hz=rate) if adult is not None else [],
-        child_bursts=bursts(child, rate_hz=rate) if child is not None else [],
-        sampled_frames=int(grid.times.size + 1),
-        regions_from=source,
-    )
-
-
-def _talk_series(speech: list[Segment], label: str, *, rate: float, n: int) -> F32:
-    """(n,) float32 0/1: is `label` talking at each motion sample?"""
-    frames = segments_to_mask(speech, n_frames=round(n / rate / HOP_S) + 1, labels=(label,))
-    # Pick the 10 ms frame under each motion sample.
-    index = np.minimum((np.arange(n) / rate / HOP_S).astype(np.int64), frames.size - 1)
-    return frames[index].astype(np.float32)

@@ -16,6 +16,8 @@ Each speech segment is then labelled frame by frame with a two-state Viterbi pas
 charges a penalty for every change of speaker, and split where the speaker changes.
 
 A stronger model can replace this one: anything with a matching `classify` method will do.
+The pipeline hands it per-frame features (pitch, spectral envelope), never the whole
+soundtrack, so memory stays flat in film length.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from typing import Protocol
 import numpy as np
 
 from attunely.analysis.activity import CHUNK_FRAMES, Activity, estimate_noise
-from attunely.analysis.arrays import F64, HOP_S, require_mono, require_positive, runs
+from attunely.analysis.arrays import F32, F64, HOP_S, require_mono, require_positive, runs
 from attunely.analysis.segments import ADULT, CHILD, Segment
 from attunely.analysis.spectral import band_powers, bins_per_band
+from attunely.errors import InvalidInput
 
 
 class VoiceTypeClassifier(Protocol):
@@ -36,14 +39,15 @@ class VoiceTypeClassifier(Protocol):
 
     name: str
 
-    def classify(self, *, samples: np.ndarray, activity: Activity) -> list[Segment]:
+    def classify(self, *, activity: Activity, features: FrameFeatures) -> list[Segment]:
         """Return ADULT/CHILD segments covering `activity.segments`.
 
         Parameters
         ----------
-        samples : (n,) float32 at 16 kHz
         activity : Activity
-            Speech activity (segments and pitch) for the same samples.
+            Speech activity (segments and pitch) of the film.
+        features : FrameFeatures
+            Per-frame features of the same film (see frame_features / features_from).
         """
         ...
 
@@ -149,7 +153,7 @@ class FrameFeatures:
     ----------
     log_f0 : (n,) float64
         log2 pitch in Hz (NaN where unvoiced).
-    cepstra : (n, N_CEPSTRA) float64
+    cepstra : (n, N_CEPSTRA) float32
         Shape of the spectral envelope (DCT of log mel band powers, loudness removed):
         where the formants sit, which a shorter vocal tract moves up.
     voiced : (n,) bool
@@ -159,7 +163,7 @@ class FrameFeatures:
     """
 
     log_f0: F64
-    cepstra: F64
+    cepstra: F32
     voiced: np.ndarray
     speech: np.ndarray
 
@@ -167,25 +171,37 @@ class FrameFeatures:
 N_CEPSTRA = 12
 
 
-def frame_features(samples: np.ndarray, activity: Activity) -> FrameFeatures:
-    """Compute FrameFeatures for the speech frames of `samples` (16 kHz mono)."""
+def cepstra_of(samples: np.ndarray) -> F32:
+    """(n_frames, N_CEPSTRA) float32 spectral envelope of every 10 ms frame of `samples`.
+
+    Log mel band powers floored at the noise, then a DCT: the classic cepstral envelope.
+    """
     bands, _ = band_powers(samples)
-    n = min(bands.shape[0], activity.mask.size)
-    bands = bands[:n]
+    n = bands.shape[0]
     noise = estimate_noise(bands, bins=bins_per_band())
-    f0 = activity.pitch.f0_hz[:n].astype(np.float64)
     k = np.arange(bands.shape[1])
     dct = np.cos(np.pi / bands.shape[1] * (k[None, :] + 0.5) * np.arange(1, N_CEPSTRA + 1)[:, None])
-    cepstra = np.zeros((n, N_CEPSTRA))
+    cepstra = np.zeros((n, N_CEPSTRA), dtype=np.float32)
     for begin in range(0, n, CHUNK_FRAMES):
         end = min(n, begin + CHUNK_FRAMES)
-        # Log band powers floored at the noise, then a DCT: the classic cepstral envelope
-        # (a chunk at a time, so the temporaries do not grow with the film).
+        # A chunk at a time, so the temporaries do not grow with the film.
         floor = noise.at(begin, end)
         cepstra[begin:end] = np.log(np.maximum(bands[begin:end], floor) + 1e-12) @ dct.T
+    return cepstra
+
+
+def features_from(*, cepstra: F32, activity: Activity) -> FrameFeatures:
+    """FrameFeatures from per-frame cepstra and the activity's mask and pitch."""
+    n = min(cepstra.shape[0], activity.mask.size)
+    f0 = activity.pitch.f0_hz[:n].astype(np.float64)
     speech = activity.mask[:n].copy()
     voiced = np.isfinite(f0) & speech
-    return FrameFeatures(np.log2(f0), cepstra, voiced, speech)
+    return FrameFeatures(np.log2(f0), cepstra[:n], voiced, speech)
+
+
+def frame_features(samples: np.ndarray, activity: Activity) -> FrameFeatures:
+    """Compute FrameFeatures for the speech frames of `samples` (16 kHz mono)."""
+    return features_from(cepstra=cepstra_of(samples), activity=activity)
 
 
 @dataclass(frozen=True)
@@ -304,14 +320,25 @@ class AcousticVoiceTypeClassifier:
     name: str = "acoustic"
     model: VoiceModel | None = field(default=None, init=False)
 
-    def classify(self, *, samples: np.ndarray, activity: Activity) -> list[Segment]:
-        x = require_mono("samples", samples)
+    def classify(
+        self,
+        *,
+        activity: Activity,
+        features: FrameFeatures | None = None,
+        samples: np.ndarray | None = None,
+    ) -> list[Segment]:
+        """ADULT/CHILD segments from `features`, or from `samples` (the whole soundtrack)."""
         require_positive("switch_cost", self.switch_cost)
         require_positive("max_frame_evidence", self.max_frame_evidence)
+        if features is None and samples is None:
+            raise InvalidInput("classify needs the features or the samples")
         if not activity.segments:
             self.model = None
             return []
-        feats = frame_features(x, activity)
+        if features is None:
+            assert samples is not None
+            features = frame_features(require_mono("samples", samples), activity)
+        feats = features
         voiced = feats.voiced
         self.model = fit_voice_model(feats.log_f0[voiced])
         ratio = np.zeros(feats.speech.size)
@@ -323,11 +350,13 @@ class AcousticVoiceTypeClassifier:
         # Frames whose pitch leaves no doubt teach the film's own adult and child envelopes,
         # which then also speak for unvoiced frames and for pitch-ambiguous voices.
         clear = voiced & (np.abs(ratio) >= self.clear_evidence)
-        envelope = fit_envelope(feats.cepstra[clear], (ratio[clear] > 0).astype(int))
+        envelope = fit_envelope(
+            feats.cepstra[clear].astype(np.float64), (ratio[clear] > 0).astype(int)
+        )
         if envelope is not None and self.envelope_weight > 0:
             # Only voiced frames: the envelope was learned from vowels, not from hisses.
             ratio[voiced] += self.envelope_weight * np.clip(
-                envelope.log_ratio(feats.cepstra[voiced]),
+                envelope.log_ratio(feats.cepstra[voiced].astype(np.float64)),
                 -self.max_frame_evidence,
                 self.max_frame_evidence,
             )
