@@ -17,7 +17,7 @@ from attunely.audit import service as audit
 from attunely.config import Settings
 from attunely.consent.service import ConsentMissing
 from attunely.db import unit_of_work, utcnow
-from attunely.errors import MediaError
+from attunely.errors import AttunelyError
 from attunely.films.models import Film
 from attunely.films.vaultfile import VaultFile
 from attunely.jobs.registry import JobContext, register, register_maintenance
@@ -26,7 +26,7 @@ from attunely.policy import local_operator
 from attunely.sharing import service
 from attunely.sharing.models import ClipShare
 from attunely.vault import service as vault_service
-from attunely.vault.context import vault_for
+from attunely.vault.context import Vault, vault_for
 from attunely.vault.models import ObjectKind, ObjectState, VaultObject
 
 WORKER = local_operator("background-jobs")
@@ -59,6 +59,31 @@ def _fail(ctx: JobContext, problem: str) -> str:
     return "failed: " + problem
 
 
+def _open_proxy(
+    db: Session, *, vault: Vault, share: ClipShare, film: Film | None
+) -> tuple[str, vault_service.VaultReader | None]:
+    """Open the film's proxy for rendering once consent still allows it; else say why not."""
+    if film is None or film.proxy_object_id is None:
+        return "the film can no longer be played", None
+    try:
+        service.require_consent(
+            db, actor=WORKER, film=film, object_type="clip_share", object_id=share.id
+        )
+        reader = vault_service.open_reader(
+            db,
+            vault=vault,
+            actor=WORKER,
+            object_id=film.proxy_object_id,
+            purpose=service.AUDIT_PURPOSE,
+            detail={"share": share.id, "step": "render"},
+        )
+    except ConsentMissing:
+        return "consent for sharing no longer covers everyone in the film", None
+    except AttunelyError as exc:
+        return exc.message, None
+    return "", reader
+
+
 @register(service.RENDER_JOB)
 def render(ctx: JobContext) -> str:
     """Cut the clip from the proxy, burn in the label, seal it as the share's clip."""
@@ -68,25 +93,13 @@ def render(ctx: JobContext) -> str:
         if share is None or share.state != "rendering" or share.revoked_at is not None:
             return "nothing to do"
         film = db.get(Film, share.film_id)
-        if film is None or film.proxy_object_id is None:
-            return _fail(ctx, "the film can no longer be played")
-        try:
-            service.require_consent(
-                db, actor=WORKER, film=film, object_type="clip_share", object_id=share.id
-            )
-        except ConsentMissing:
-            return _fail(ctx, "consent for sharing no longer covers everyone in the film")
-        fps = Fraction(str(json.loads(film.proxy_info or "{}").get("fps") or "0"))
+        problem, reader = _open_proxy(db, vault=vault, share=share, film=film)
+        fps = Fraction(str(json.loads(film.proxy_info or "{}").get("fps") or "0") if film else "0")
         case_id, start, end = share.case_id, share.in_frame, share.out_frame
         lines = label_lines(share)
-        reader = vault_service.open_reader(
-            db,
-            vault=vault,
-            actor=WORKER,
-            object_id=film.proxy_object_id,
-            purpose=service.AUDIT_PURPOSE,
-            detail={"share": share.id, "step": "render"},
-        )
+    # Outside the first unit of work: on SQLite it would hold the write lock.
+    if reader is None:
+        return _fail(ctx, problem)
     ctx.progress(0.0, "making the shared clip")
     try:
         with vault_service.open_writer(
@@ -107,7 +120,7 @@ def render(ctx: JobContext) -> str:
                 progress=lambda f: ctx.progress(0.95 * f, "making the shared clip"),
             )
             stored = writer.finish()
-    except MediaError as exc:
+    except AttunelyError as exc:
         return _fail(ctx, exc.message)
     with unit_of_work(ctx.sessions) as db:
         share = db.get(ClipShare, ctx.subject_id)

@@ -19,7 +19,7 @@ from attunely.policy import local_operator
 from attunely.sharing import jobs as sharing_jobs
 from attunely.sharing.models import ClipShare
 from attunely.vault.models import VaultObject
-from tests.integration.sharing.conftest import CLIP_IN, CLIP_OUT, Sharing, visitor
+from tests.integration.sharing.conftest import CLIP_IN, CLIP_OUT, Sharing, run_render, visitor
 from tests.support.media_files import read_frame_number
 
 
@@ -287,3 +287,24 @@ def test_a_withdrawal_before_anyone_watches_is_shown_to_the_guider(sharing: Shar
     sharing_jobs.housekeeping(sharing.settings, sharing.app.state.session_factory)
     described = sharing.client.get(f"/api/shares/{share['id']}").json()
     assert described["status"] == "revoked", described
+
+
+def test_consent_withdrawn_before_rendering_leaves_nothing_to_watch(
+    sharing: Sharing, db: Session
+) -> None:
+    made = sharing.share()
+    assert made.status_code == 201, made.text
+    share_id = made.json()["share"]["id"]
+    sharing.client.post(
+        f"/api/cases/{sharing.case_id}/consents/withdraw",
+        json={"person_id": sharing.parent_id, "purposes": ["professional_network"]},
+    )
+    run_render(sharing.app, sharing.settings, share_id)
+    described = sharing.client.get(f"/api/shares/{share_id}").json()
+    assert described["status"] == "failed" and "consent" in described["problem"], described
+    stored = db.scalar(
+        select(func.count()).select_from(VaultObject).where(VaultObject.kind == "share")
+    )
+    db.rollback()
+    assert stored == 0
+    assert visitor(sharing.app).get(made.json()["link"]).status_code == 404
