@@ -14,6 +14,8 @@ The rules (docs/rights.md says the same in words for the DPO):
   anonymised and withdrawn (so nobody may use footage of them on their consent again); notes
   coded about them are emptied; their name is replaced by "erased person" in every free text
   of the case (each word of it too, except words also in another family member's name).
+* **Legal holds**: an erasure is refused while a hold (`retention_holds`, not lifted) is on the
+  case, or on a film the erasure would destroy.
 * **Audit**: entries are never edited in their hashed fields. The `detail` of every entry
   about the erased data is emptied (the chain hashes `detail_digest`, not `detail`, so it
   still verifies). What stays is when, which staff member, which action, and the random id of
@@ -36,9 +38,9 @@ from attunely.backup import ledger
 from attunely.cases.models import Case, CasePerson
 from attunely.config import Settings
 from attunely.db import Base, utcnow
-from attunely.errors import InvalidInput, NotFound
+from attunely.errors import Conflict, InvalidInput, NotFound
 from attunely.policy import Actor
-from attunely.rights.holdings import AUDIT_TABLE, ERASED_NAME, HOLDINGS, holding
+from attunely.rights.holdings import AUDIT_TABLE, CASE_ROOT, ERASED_NAME, HOLDINGS, holding
 from attunely.rights.inventory import (
     Inventory,
     Rows,
@@ -93,6 +95,20 @@ def _check_reason(reason: str) -> str:
     if not cleaned:
         raise InvalidInput("say why the data is erased (the request, or the rule)", field="reason")
     return cleaned[:500]
+
+
+def _refuse_if_held(holds: list[dict[str, Any]], film_ids: set[str] | None) -> None:
+    """Refuse while a legal hold covers what would be destroyed (`film_ids` None: all)."""
+    for hold in holds:
+        if hold.get("lifted_at") is not None:
+            continue
+        film = hold.get("film_id")
+        if film is None or film_ids is None or film in film_ids:
+            raise Conflict(
+                "a legal hold covers this "
+                + ("case" if film is None else "footage")
+                + ": lift it on the retention page first, or keep the data"
+            )
 
 
 def _clear_audit(db: Session, entries: list[dict[str, Any]], tally: _Tally) -> int:
@@ -260,11 +276,12 @@ def erase_person(
     person = db.get(CasePerson, person_id)
     assert person is not None
     inv = inventory(db, case_id=person.case_id, person_id=person.id)
-    tally = _Tally()
-    cleared = _clear_audit(db, inv.audit, tally)
     sole = sole_sessions(inv)
     doomed = walk(db, seed={"filming_sessions": sole})
     films = sorted(str(f["id"]) for f in doomed.get("films", []))
+    _refuse_if_held(inv.case_rows.get("retention_holds", []), set(films))
+    tally = _Tally()
+    cleared = _clear_audit(db, inv.audit, tally)
     object_ids = [str(o["id"]) for o in doomed.get("vault_objects", [])]
     keys = _shred_objects(db, object_ids)
     tally.add("vault_objects", "anonymised", len(object_ids))
@@ -314,10 +331,13 @@ def erase_case(
     reason = _check_reason(reason)
     inv = inventory(db, case_id=case_id)
     case = inv.case
+    _refuse_if_held(inv.case_rows.get("retention_holds", []), None)
     tally = _Tally()
     cleared = _clear_audit(db, inv.audit, tally)
     shred = keyring.shred_case(db, vault=vault, actor=actor, case_id=case.id, reason=reason)
-    rows = inv.rows
+    # Walk again: shredding leaves a key tombstone the first walk may not have seen.
+    db.flush()
+    rows = walk(db, seed={CASE_ROOT: inv.rows[CASE_ROOT]})
     kept = {h.table for h in HOLDINGS if h.erase_case != "delete"}
     _delete(db, rows, tally, skip=kept)
     requests = holding("rights_requests")

@@ -266,6 +266,9 @@ def _plant_elsewhere(app: FastAPI, fam: Family) -> None:
                     film_id=film_id,
                     reason=f"{mark}-hold-{name}",
                     set_by=by,
+                    # Lifted: an active hold refuses erasure (test_erasure covers that).
+                    lifted_at=now,
+                    lifted_by=by,
                 )
             )
             db.execute(

@@ -89,3 +89,37 @@ def test_bad_requests_are_refused_clearly(world: World) -> None:
         == 404
     )
     assert client.get("/rights/erasures/nope").status_code == 404
+
+
+def test_a_legal_hold_refuses_erasure_until_it_is_lifted(world: World, db: Session) -> None:
+    team = world.team()
+    case = world.case(team)
+    person = world.person(case, kind="caregiver", display_name="Held Person")
+    client = world.client_for(world.user(Role.DPO))
+    from sqlalchemy import insert, update
+
+    from attunely.db import Base, new_id, unit_of_work, utcnow
+    from attunely.models import load_all
+
+    load_all()
+    holds = Base.metadata.tables["retention_holds"]
+    hold = new_id()
+    with unit_of_work(world.app.state.session_factory) as work:
+        work.execute(
+            insert(holds).values(id=hold, case_id=case.id, reason="court order", set_by="t")
+        )
+    for path, data in (
+        ("/rights/erase/person", {"person_id": person, "confirm": "ERASE"}),
+        ("/rights/erase/case", {"reference": case.reference, "confirm": case.reference}),
+    ):
+        refused = client.post(path, data={**data, "reason": "asked to"})
+        assert refused.status_code == 409 and "legal hold" in refused.text
+    with unit_of_work(world.app.state.session_factory) as work:
+        work.execute(update(holds).where(holds.c.id == hold).values(lifted_at=utcnow()))
+    erased = client.post(
+        "/rights/erase/case",
+        data={"reference": case.reference, "confirm": case.reference, "reason": "asked to"},
+        follow_redirects=False,
+    )
+    assert erased.status_code == 303, erased.text
+    assert db.execute(select(holds).where(holds.c.case_id == case.id)).all() == []
