@@ -56,6 +56,8 @@ PURPOSE = Purpose.PROFESSIONAL_NETWORK
 #: The audit purpose of everything done for a share.
 AUDIT_PURPOSE = str(PURPOSE)
 RENDER_JOB = "sharing.render"
+#: A clip covering this share of its film or more counts as the whole film.
+WHOLE_FILM_SHARE = 0.9
 
 
 def token_hash(token: str) -> str:
@@ -125,9 +127,11 @@ def _check_clip(film: Film, clip: Clip) -> None:
     fps, frame_count = proxy_facts(film)
     if film.state != FilmState.READY or film.proxy_object_id is None or fps <= 0:
         raise Conflict("the film is not ready to play, so no clip of it can be shared yet")
-    if clip.in_frame <= 0 and clip.out_frame >= frame_count:
+    # Trimming a frame or two off each end does not turn a film into a clip.
+    if (clip.out_frame - clip.in_frame) >= WHOLE_FILM_SHARE * frame_count:
         raise InvalidInput(
-            "only clips can be shared, never a whole film: this clip covers the whole film; "
+            "only clips can be shared, never a whole film: this clip covers "
+            f"{(clip.out_frame - clip.in_frame) * 100 // max(frame_count, 1)} % of the film; "
             "make a shorter clip of the moment to share",
             field="clip_id",
         )

@@ -48,7 +48,19 @@ def test_only_a_clip_can_be_shared_never_a_whole_film(sharing: Sharing, db: Sess
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["field"] == "clip_id"
     assert "never a whole film" in refused.json()["error"]["message"]
+    # So is one trimmed by a few frames at each end (85 of 90 frames) ...
+    trimmed = sharing.client.patch(
+        f"/api/clips/{sharing.clip_id}", json={"revision": 2, "in_frame": 3, "out_frame": 88}
+    )
+    assert trimmed.status_code == 200, trimmed.text
+    assert sharing.share().status_code == 422
     assert _shares(db) == 0
+    # ... while a clip of most of it may go (80 of 90 frames).
+    shorter = sharing.client.patch(
+        f"/api/clips/{sharing.clip_id}", json={"revision": 3, "in_frame": 5, "out_frame": 85}
+    )
+    assert shorter.status_code == 200, shorter.text
+    assert sharing.share().status_code == 201
 
 
 def test_share_needs_current_consent_for_sharing(sharing: Sharing, db: Session) -> None:
