@@ -278,3 +278,9 @@ def assign_case(
     except (ValidationError, AttunelyError) as exc:
         return _after_change(request, db, actor, case_id, exc, form)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+# The helping questions' page is served with the case pages.
+from attunely.cases.helping_pages import router as _helping_router  # noqa: E402
+
+router.include_router(_helping_router)

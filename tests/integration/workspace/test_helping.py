@@ -110,3 +110,36 @@ def test_a_clip_links_to_one_of_its_own_cases_questions(desk: Desk) -> None:
         f"/api/clips/{clip.json()['id']}", json={"revision": 1, "helping_question_id": None}
     )
     assert unlinked.status_code == 200 and unlinked.json()["helping_question_id"] is None
+
+
+def test_the_guider_keeps_them_on_their_page(desk: Desk) -> None:
+    url = f"/cases/{desk.case_id}/helping-questions"
+    case_page = desk.client.get(f"/cases/{desk.case_id}")
+    assert f'href="{url}"' in case_page.text
+    added = desk.client.post(
+        url, data={"text": "How can I help him settle at bedtime?"}, follow_redirects=False
+    )
+    assert added.status_code == 303, added.text
+    page = desk.client.get(url)
+    assert "How can I help him settle at bedtime?" in page.text
+    question = desk.client.get(f"/api/cases/{desk.case_id}/helping-questions").json()[0]
+    # The form's checkbox left unticked: no longer active.
+    edited = desk.client.post(
+        f"/helping-questions/{question['id']}/edit",
+        data={
+            "revision": "1",
+            "case_id": desk.case_id,
+            "text": "How can I help him settle at night?",
+            "set_on": question["set_on"],
+        },
+        follow_redirects=False,
+    )
+    assert edited.status_code == 303, edited.text
+    now = desk.client.get(f"/api/cases/{desk.case_id}/helping-questions").json()[0]
+    assert now["text"] == "How can I help him settle at night?" and now["active"] is False
+    refused = desk.client.post(url, data={"text": ""})
+    assert refused.status_code == 422 and "Add the question" in refused.text
+    # The supervisor reads them but gets no forms.
+    seen = desk.world.client_for(desk.supervisor).get(url)
+    assert seen.status_code == 200 and "settle at night" in seen.text
+    assert "Save this question" not in seen.text
