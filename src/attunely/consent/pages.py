@@ -225,7 +225,13 @@ def withdraw_consent(
         data = ConsentWithdraw.model_validate(
             {"person_id": form.get("person_id"), "purposes": [form.get("purpose")]}
         )
-        service.withdraw_consent(db, actor=actor, case_id=case_id, data=data)
+        service.withdraw_consent(
+            db,
+            actor=actor,
+            case_id=case_id,
+            data=data,
+            shred_grace_days=settings.shred_grace_days,
+        )
     except (ValidationError, AttunelyError) as exc:
         return _refused(request, db, actor, settings, case_id, exc, form)
     return RedirectResponse(f"/cases/{case_id}/consent", status_code=303)

@@ -227,3 +227,19 @@ def test_expired_consent_is_scheduled_by_the_run_but_a_new_parent_is_not(
     world.consent(family.case, dad, ("supervision",))
     [row] = _schedules(db, family.film_id)
     assert row.state == "cancelled"
+
+
+def test_withdrawal_on_the_consent_page_uses_the_configured_grace(
+    family: Family, db: Session
+) -> None:
+    before = utcnow()
+    for purpose in ("filming_feedback", "supervision"):
+        gone = family.guiding.post(
+            f"/cases/{family.case.id}/consent/withdraw",
+            data={"person_id": family.mum, "purpose": purpose},
+            follow_redirects=False,
+        )
+        assert gone.status_code == 303, gone.text
+    [row] = _schedules(db, family.film_id)
+    grace = timedelta(days=GRACE_DAYS)
+    assert before + grace <= row.due_at <= utcnow() + grace
