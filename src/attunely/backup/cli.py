@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -47,6 +47,17 @@ def backup_command(
         )
 
 
+def _describe(target: dict[str, Any]) -> str:
+    """Name an entry's target by its ids; lists by their length, receipts not at all."""
+    shown = []
+    for key, value in sorted(target.items()):
+        if isinstance(value, str | int):
+            shown.append(f"{key}={value}")
+        elif isinstance(value, list):
+            shown.append(f"{key}: {len(value)}")
+    return ", ".join(shown)
+
+
 def restore_command(
     source: Annotated[Path, typer.Option("--from", help="The backup folder to restore.")],
     yes: Annotated[
@@ -74,7 +85,7 @@ def restore_command(
     if not report.reapplied:
         typer.echo("erasure ledger: nothing written since the backup; nothing to re-apply")
     for done in report.reapplied:
-        target = ", ".join(f"{k}={v}" for k, v in sorted(done.entry.target.items()))
+        target = _describe(done.entry.target)
         typer.echo(
             f"re-applied {done.entry.op} ({target}) of {done.entry.at.isoformat()}: {done.outcome}"
         )

@@ -96,3 +96,26 @@ def test_restore_into_a_new_installation(
     assert f"{len(blobs)} vault blobs" in restored.output
     with reopened(target) as opened:
         assert plays(opened, family)
+
+
+def test_a_backup_from_an_older_schema_is_migrated_on_restore(
+    cli: Run, app: FastAPI, settings: Settings, world: World, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from attunely.db import alembic_config
+
+    family = family_with_film(world, app, settings, "OLDER-1")
+    app.state.engine.dispose()
+    # As if the backup had been made by the version of Attunely before the consent,
+    # retention, rights and sharing work.
+    command.downgrade(alembic_config(settings), "0007")
+    out = tmp_path / "backup"
+    taken = cli("backup", "--out", str(out))
+    assert taken.exit_code == 0, taken.output
+    assert "at schema 0007" in taken.output
+    restored = cli("restore", "--from", str(out), "--yes")
+    assert restored.exit_code == 0, restored.output
+    assert "(schema 0007, migrated to head)" in restored.output
+    with reopened(settings) as opened:
+        assert plays(opened, family)
