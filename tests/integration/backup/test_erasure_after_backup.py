@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from attunely.backup import ledger
+from attunely.cases.models import CasePerson
 from attunely.config import Settings, reset_settings_cache
 from attunely.vault.models import VaultObject
 from tests.integration.backup.conftest import (
@@ -28,7 +29,13 @@ from tests.support.factories import World
 
 
 def unreadable(
-    opened: Reopened, cli: Run, family: Family, tmp_path: Path, *, restored: bool = True
+    opened: Reopened,
+    cli: Run,
+    family: Family,
+    tmp_path: Path,
+    *,
+    restored: bool = True,
+    rows_kept: bool = True,
 ) -> None:
     """Assert nobody can read the family's film: not its guider, not the administrator."""
     guider = opened.client_for(family.guider).get(f"/api/films/{family.film_id}/proxy")
@@ -38,7 +45,8 @@ def unreadable(
     assert not (tmp_path / "export.mp4").exists()
     with opened.app.state.session_factory() as db:
         rows = db.scalars(select(VaultObject).where(VaultObject.case_id == family.case_id)).all()
-    assert rows and all(r.state == "shredded" and r.wrapped_data_key is None for r in rows)
+    assert all(r.state == "shredded" and r.wrapped_data_key is None for r in rows)
+    assert rows or not rows_kept
     vault = opened.app.state.settings.resolved_data_dir / "vault"
     if restored:
         assert not list(vault.glob(f"{family.case_id}/*")), "the shredded ciphertext came back"
@@ -137,3 +145,26 @@ def test_withdrawal_then_retention_run_after_a_backup_is_reapplied_on_restore(
     with reopened(settings) as opened:
         unreadable(opened, cli, gone, tmp_path)
         assert plays(opened, keep)
+
+
+def test_a_case_erased_after_a_backup_is_erased_again_on_restore(
+    cli: Run, app: FastAPI, settings: Settings, world: World, tmp_path: Path
+) -> None:
+    keep, gone = two_families(world, app, settings)
+    out = tmp_path / "backup"
+    assert cli("backup", "--out", str(out)).exit_code == 0
+    erased = cli("erase", "case", "--ref", "GONE-1", "--reason", "erasure request of the family")
+    assert erased.exit_code == 0, erased.output
+    app.state.engine.dispose()
+
+    restored = cli("restore", "--from", str(out), "--yes")
+    assert restored.exit_code == 0, restored.output
+    assert "re-applied erase_case" in restored.output
+    with reopened(settings) as opened:
+        unreadable(opened, cli, gone, tmp_path, rows_kept=False)
+        assert plays(opened, keep)
+        with opened.app.state.session_factory() as db:
+            names = db.scalars(
+                select(CasePerson.display_name).where(CasePerson.case_id == gone.case_id)
+            ).all()
+        assert "Parent" not in names
