@@ -54,6 +54,7 @@ def _page(
             "receipts": records.receipts(db, actor=actor, limit=50),
             "periods": [(CLASS_LABELS[c], m) for c, m in periods(settings).items()],
             "grace_days": settings.shred_grace_days,
+            "references": {c.id: c.reference for c in holds.cases_of(db, actor=actor)},
             "error": error,
         },
         status_code=status_code,

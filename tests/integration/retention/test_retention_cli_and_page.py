@@ -115,7 +115,7 @@ def test_the_dpo_page_shows_schedules_sets_and_lifts_holds(
     )
     assert set_.status_code == 303, set_.text
     page = dpo.get("/retention").text
-    assert "subpoena 7" in page
+    assert "subpoena 7" in page and f">{family.case.reference}</a>" in page
     [hold] = dpo.get("/api/retention/holds").json()
     assert hold["film_id"] == family.film_id and hold["set_by"] != ""
     twice = dpo.post(
