@@ -115,3 +115,10 @@ def test_the_dpo_reads_the_pack_in_the_browser_and_a_guider_cannot(world: World)
     assert markdown.status_code == 200 and markdown.text.startswith("# Data protection")
     refused = world.client_for(guider).get("/dpia")
     assert refused.status_code == 403
+
+
+def test_the_dpo_finds_the_data_map_in_the_navigation(world: World) -> None:
+    desk = world.client_for(world.user(Role.DPO))
+    assert 'href="/dpia"' in desk.get("/").text
+    guider = world.client_for(world.user(Role.GUIDER, team=world.team()))
+    assert 'href="/dpia"' not in guider.get("/").text
