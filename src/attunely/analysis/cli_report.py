@@ -113,7 +113,7 @@ def analyse_command(
     ] = "auto",
     vision_fps: Annotated[
         float, typer.Option(help="Pictures per second given to the person detector.")
-    ] = 0.5,
+    ] = 0.25,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Propose serve-and-return moments in a local film (no server or database needed)."""

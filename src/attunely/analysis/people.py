@@ -224,10 +224,11 @@ def _first_smile(track: PersonTrack, start: float, end: float) -> float | None:
 def add_looks(moments: list[Moment], tracks: dict[str, PersonTrack]) -> list[Moment]:
     """Add head-turn and smile reasons (and a little strength) to candidate moments.
 
-    The adult's response is looked at from half a second before to two seconds after the
-    moment's response instant (`still_s`); the child's turn towards the adult over the
-    second before it; smiles anywhere in the moment. Samples come about once a second, so a
-    reason needs most of the known samples in its window to agree.
+    The adult's response is looked at from a second before to three seconds after the
+    moment's response instant (`still_s`); the child's turn towards the adult over the three
+    seconds before it; smiles anywhere in the moment. Pictures are sampled every few seconds
+    (a 4 s window always holds one at the default rate), so a reason needs most of the known
+    samples in its window to agree.
     """
     adult, child = tracks.get(ADULT), tracks.get(CHILD)
     out = []
@@ -236,7 +237,7 @@ def add_looks(moments: list[Moment], tracks: dict[str, PersonTrack]) -> list[Mom
         evidence = dict(m.evidence)
         bonus = 0.0
         if adult is not None:
-            share = _during(adult, m.still_s - 0.5, m.still_s + 2.0, "facing_other")
+            share = _during(adult, m.still_s - 1.0, m.still_s + 3.0, "facing_other")
             if share is not None:
                 evidence["adult_facing_child"] = round(share, 2)
             if share is not None and share >= 0.5:
@@ -246,7 +247,7 @@ def add_looks(moments: list[Moment], tracks: dict[str, PersonTrack]) -> list[Mom
                 else:
                     reasons.append("the adult was turned towards the child as they responded")
         if child is not None:
-            share = _during(child, m.still_s - 1.5, m.still_s, "facing_other")
+            share = _during(child, m.still_s - 3.0, m.still_s, "facing_other")
             if share is not None:
                 evidence["child_facing_adult"] = round(share, 2)
             if share is not None and share >= 0.5 and m.kind != "invitation":

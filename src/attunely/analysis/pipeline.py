@@ -95,7 +95,7 @@ class AnalysisOptions:
     child_region: Box | None = None
     seed: int = 0
     vision: str = "auto"
-    vision_fps: float = 0.5
+    vision_fps: float = 0.25
     vision_width: int = 480
 
     def check(self) -> None:
