@@ -262,14 +262,20 @@ def _apply(
     db: Session, *, vault: Vault, actor: Actor, settings: Settings, item: DueItem, now: datetime
 ) -> tuple[ErasureReceipt, list[str]]:
     if item.subject_type in ("schedule", "film"):
+        # Locked and read afresh: another worker may be expiring the same film right now.
         schedule = (
-            db.get(ShredSchedule, item.subject_id) if item.subject_type == "schedule" else None
+            db.get(ShredSchedule, item.subject_id, with_for_update=True, populate_existing=True)
+            if item.subject_type == "schedule"
+            else None
         )
-        film = db.get(Film, schedule.film_id if schedule else item.subject_id)
+        if schedule is not None and schedule.state != "scheduled":
+            raise Gone(f"the schedule was {schedule.state} meanwhile")
+        film_id = schedule.film_id if schedule else item.subject_id
+        film = db.get(Film, film_id, with_for_update=True, populate_existing=True)
         if film is None:
             raise Gone("the film is gone")
         if film.id in destroyed_films(db, film.case_id):
-            raise Gone("the film was shredded earlier in this run")
+            raise Gone("the film was shredded already")
         erased = shredding.shred_film(
             db,
             actor=actor,
@@ -289,12 +295,12 @@ def _apply(
     if item.subject_type in ("clip", "still") and case is not None:
         made = db.get(Clip, item.subject_id) if item.subject_type == "clip" else None
         still = db.get(Still, item.subject_id) if item.subject_type == "still" else None
-        film_id = made.film_id if made else still.film_id if still else None
-        if film_id is None:
+        parent = made.film_id if made else still.film_id if still else None
+        if parent is None:
             raise Gone(f"the {item.subject_type} was erased with its film")
         erased = shredding.delete_records(
             db, actor=actor, settings=settings, case=case, record_class="clips",
-            rule=item.rule, film_id=film_id,
+            rule=item.rule, film_id=parent,
             clips=[made.id] if made else [], stills=[still.id] if still else [],
         )  # fmt: skip
         return erased.receipt, erased.storage_keys
