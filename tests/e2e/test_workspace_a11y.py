@@ -18,7 +18,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, ViewportSize, expect
 
-from tests.e2e.test_workspace import api, open_workspace, saved, shown, upload_ready_film
+from tests.e2e.test_workspace import open_workspace, saved, shown, upload_ready_film
 from tests.support.film_site import FilmSite, film_site, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -56,6 +56,16 @@ def guider(browser: Browser, site: FilmSite) -> Iterator[tuple[BrowserContext, P
     sign_in(page, site.guider, site.password)
     yield context, page
     context.close()
+
+
+def api(page: Page, method: str, path: str, **kwargs: Any) -> Any:
+    """Call the API as the signed-in page would; the JSON answer."""
+    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
+    response = page.context.request.fetch(
+        path, method=method, headers={"X-CSRF-Token": token}, **kwargs
+    )
+    assert response.ok, (method, path, response.status, response.text())
+    return response.json()
 
 
 def serious(page: Page) -> list[str]:
@@ -97,9 +107,26 @@ def test_axe_finds_nothing_serious_on_the_workspace_pages(
     page.set_viewport_size(TABLET)
     assert serious(page) == []
 
-    # The film's own page, which leads to the workspace.
-    page.goto(f"/films/{film_id}")
+    # The regions panel open, boxes drawn over the picture.
+    page.set_viewport_size(LAPTOP)
+    page.click("#ws-regions summary")
+    if page.is_enabled("#ws-regions-proposed"):
+        page.click("#ws-regions-proposed")
     assert serious(page) == []
+
+    # The film's own page, which leads to the workspace; the scheme and helping-question pages.
+    team_id = api(page, "GET", f"/api/films/{film_id}/workspace")["team_id"]
+    scheme_id = api(page, "GET", f"/api/teams/{team_id}/schemes")[0]["scheme_id"]
+    case_id = api(page, "GET", f"/api/films/{film_id}")["case_id"]
+    for url in (
+        f"/films/{film_id}",
+        f"/teams/{team_id}/schemes",
+        f"/schemes/{scheme_id}/edit",
+        f"/teams/{team_id}/schemes/new",
+        f"/cases/{case_id}/helping-questions",
+    ):
+        page.goto(url)
+        assert serious(page) == [], url
 
 
 def touch(cdp: CDPSession, kind: str, points: list[tuple[float, float]]) -> None:
@@ -140,7 +167,7 @@ def test_touch_and_hold_codes_two_states_at_one_instant(
     expect(page.locator(attentive)).to_have_attribute("aria-pressed", "false")
     expect(page.locator(deepening)).to_have_attribute("aria-pressed", "false")
     saved(page)
-    stored = api(page, "GET", f"/api/films/{film_id}/workspace").json()
+    stored = api(page, "GET", f"/api/films/{film_id}/workspace")
     coded = {(a["code"], a["start_frame"], a["end_frame"]) for a in stored["annotations"]}
     assert {("attentive", 30, 39), ("deepening", 30, 39)} <= coded
 
@@ -155,7 +182,7 @@ def test_touch_and_hold_codes_two_states_at_one_instant(
     page.locator(attentive).tap()
     expect(page.locator(attentive)).to_have_attribute("aria-pressed", "false")
     saved(page)
-    stored = api(page, "GET", f"/api/films/{film_id}/workspace").json()
+    stored = api(page, "GET", f"/api/films/{film_id}/workspace")
     coded = {(a["code"], a["start_frame"], a["end_frame"]) for a in stored["annotations"]}
     assert ("attentive", 39, 42) in coded
 
@@ -182,3 +209,127 @@ def test_screenshots_at_tablet_and_laptop_sizes(
         if os.environ.get("ATTUNELY_UPDATE_SCREENSHOTS") == "1":
             SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, SCREENSHOT_DIR / path.name)
+
+
+def test_a_team_edits_its_scheme_and_codes_with_the_new_version(
+    guider: tuple[BrowserContext, Page], film_id: str
+) -> None:
+    _, page = guider
+    page.goto(f"/films/{film_id}/workspace")
+    team_id = api(page, "GET", f"/api/films/{film_id}/workspace")["team_id"]
+    page.goto(f"/teams/{team_id}/schemes")
+    page.locator("#schemes a", has_text="Edit").first.click()
+    form = page.locator("#scheme-edit")
+    expect(form).to_have_attribute("data-ready", "1")
+    rows = page.locator("#se-codes > li")
+    expect(rows).to_have_count(6)
+    # Two codes may not share a key: told at once, and nothing is saved.
+    rows.nth(1).locator("[data-name=key]").fill("1")
+    page.click("#se-save")
+    expect(page.locator("#se-notice")).to_contain_text("The key 1 is given to both")
+    expect(rows.nth(1).locator("[data-name=key]")).to_be_focused()
+    rows.nth(1).locator("[data-name=key]").fill("w")
+    page.click("#se-add")
+    new = rows.nth(6)
+    expect(new.locator("[data-name=name]")).to_be_focused()
+    page.keyboard.type("Naming feelings")
+    new.locator("[data-name=type]").select_option("state")
+    new.locator("[data-name=key]").fill("n")
+    new.locator("[data-name=behaviours]").fill("Puts the child's feeling into words")
+    page.click("#se-save")
+    expect(page.locator("#se-status")).to_have_text("Saved as version 2.")
+    versions = api(page, "GET", f"/api/teams/{team_id}/schemes")
+    codes = {c["code"]: c for c in versions[0]["codes"]}
+    assert versions[0]["version"] == 2
+    assert codes["naming_feelings"]["type"] == "state" and codes["naming_feelings"]["key"] == "n"
+    assert codes["encouraging"]["key"] == "w"
+
+    # In the workspace the new version codes by its keys: hold n while two frames pass.
+    open_workspace(page, film_id)
+    expect(page.locator(".ws-code[data-code=naming_feelings] .ws-key")).to_have_text("n")
+    page.keyboard.down("n")
+    page.keyboard.press(".")
+    page.keyboard.press(".")
+    assert shown(page, 2) == 2
+    page.keyboard.up("n")
+    saved(page)
+    stored = api(page, "GET", f"/api/films/{film_id}/workspace")["annotations"]
+    assert [(a["code"], a["start_frame"], a["end_frame"]) for a in stored] == [
+        ("naming_feelings", 0, 3)
+    ]
+    assert stored[0]["scheme_version_id"] == versions[0]["id"]
+
+
+def test_regions_drawn_on_the_picture_and_motion_measured_again(
+    guider: tuple[BrowserContext, Page], film_id: str
+) -> None:
+    _, page = guider
+    open_workspace(page, film_id)
+    page.click("#ws-regions summary")
+    layer = page.locator(".ws-region-layer")
+    expect(layer).to_be_visible()
+
+    def drag(x0: float, y0: float, x1: float, y1: float) -> None:
+        layer.scroll_into_view_if_needed()
+        area = layer.bounding_box()
+        assert area is not None
+        page.mouse.move(area["x"] + x0 * area["width"], area["y"] + y0 * area["height"])
+        page.mouse.down()
+        page.mouse.move(area["x"] + x1 * area["width"], area["y"] + y1 * area["height"], steps=6)
+        page.mouse.up()
+
+    drag(0.1, 0.2, 0.4, 0.8)
+    page.check("input[name=ws-region-who][value=child]")
+    drag(0.55, 0.4, 0.9, 0.9)
+    expect(page.locator("#ws-regions-status")).to_have_text("Regions saved.")
+    expect(page.locator("#ws-regions-measure")).to_be_enabled()
+    stored = api(page, "GET", f"/api/films/{film_id}/regions")
+    assert stored["adult"] == pytest.approx([0.1, 0.2, 0.3, 0.6], abs=0.02)
+    assert stored["child"] == pytest.approx([0.55, 0.4, 0.35, 0.5], abs=0.02)
+    assert stored["frame"] == 0
+
+    # Keyboard: a focused box moves one hundredth with an arrow (time does not move).
+    page.locator(".ws-region-adult").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#ws-frame")).to_have_text("0")
+    expect(page.locator("#ws-regions-status")).to_have_text("Regions saved.")
+    page.wait_for_function(
+        "(r) => JSON.parse(document.getElementById('workspace').dataset.regions).revision > r",
+        arg=stored["revision"],
+    )
+    moved = api(page, "GET", f"/api/films/{film_id}/regions")
+    assert moved["adult"][0] == pytest.approx(stored["adult"][0] + 0.01, abs=0.001)
+
+    # Measured again by the server's own job; the panel says what was found.
+    page.click("#ws-regions-measure")
+    expect(page.locator("#ws-regions")).to_have_attribute("data-motion", "done", timeout=60_000)
+    expect(page.locator("#ws-regions-status")).to_contain_text("Movement measured")
+    expect(page.locator("#ws-regions-status")).to_contain_text("in these regions")
+    result = api(page, "GET", f"/api/films/{film_id}/regions/motion")
+    assert result["regions"]["adult"] == moved["adult"]
+    assert len(result["motion"]["adult"]) == 60  # 6 s at 10 a second
+
+
+def test_a_clip_names_the_parents_helping_question(
+    guider: tuple[BrowserContext, Page], film_id: str, site: FilmSite
+) -> None:
+    _, page = guider
+    page.goto(f"/cases/{site.case_id}/helping-questions")
+    page.fill("#hq-text", "How can I help him settle at bedtime?")
+    page.click("#hq-new button[type=submit]")
+    expect(page.locator("#hq-list > li")).to_have_count(1)
+    open_workspace(page, film_id)
+    page.keyboard.press("[")
+    for _ in range(4):
+        page.keyboard.press(".")
+    page.keyboard.press("]")
+    page.click("#ws-make-clip")
+    clip = page.locator("#ws-clips > li").first
+    clip.locator(".ws-helping").select_option(label="How can I help him settle at bedtime?")
+    saved(page)
+    question = api(page, "GET", f"/api/cases/{site.case_id}/helping-questions")[0]
+    clips = api(page, "GET", f"/api/films/{film_id}/workspace")["clips"]
+    assert [c["helping_question_id"] for c in clips] == [question["id"]]
+    page.reload()
+    open_workspace(page, film_id)
+    expect(page.locator("#ws-clips .ws-helping")).to_have_value(question["id"])

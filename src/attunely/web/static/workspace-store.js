@@ -12,7 +12,7 @@
   var NS = root.Attunely = root.Attunely || {};
   var FIELDS = {
     annotation: ["scheme_version_id", "code", "subject", "start_frame", "end_frame", "note"],
-    clip: ["in_frame", "out_frame", "title", "scheme_version_id", "principles", "caption", "questions"],
+    clip: ["in_frame", "out_frame", "title", "scheme_version_id", "principles", "caption", "questions", "helping_question_id"],
     still: ["frame", "caption"]
   };
   var WORDS = { annotation: "coded event", clip: "clip", still: "still" };

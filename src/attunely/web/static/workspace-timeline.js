@@ -172,41 +172,62 @@
     this.data.lanes.forEach(function (lane, i) { if (lane.code) { laneOf[lane.code] = i; } });
     var other = this.data.lanes.length - 1;
     // One path per colour and kind, filled once: far cheaper than a fill per event.
-    var paths = {};
-    function pathFor(colour, alpha) {
-      var key = colour + "|" + alpha;
-      if (!paths[key]) { paths[key] = { colour: colour, alpha: alpha, path: new root.Path2D() }; }
-      return paths[key].path;
+    function drawEvents(target, running) {
+      var paths = {};
+      var pathFor = function (colour, alpha) {
+        var key = colour + "|" + alpha;
+        if (!paths[key]) { paths[key] = { colour: colour, alpha: alpha, path: new root.Path2D() }; }
+        return paths[key].path;
+      };
+      self.data.annotations.forEach(function (a) {
+        var open = a.end_frame === null || a.end_frame === undefined;
+        if (open !== running) { return; }
+        var stop = open ? self.data.frame + 1 : a.end_frame;
+        if (stop < self.start || a.start_frame > end) { return; }
+        var i = laneOf[a.code] !== undefined ? laneOf[a.code] : other;
+        var lane = self.data.lanes[i] || {};
+        var y = RULER + i * lh + 3;
+        var h = lh - 6;
+        if (a.subject === "adult") { h = h / 2; }
+        if (a.subject === "child") { y += h / 2; h = h / 2; }
+        var colour = lane.colourOf ? lane.colourOf(a) : (lane.colour || "#5b6b78");
+        var x0 = self.x(a.start_frame);
+        if (a.end_frame === a.start_frame) {
+          var p = pathFor(colour, 1);
+          p.rect(x0 - 1.5, y, 3, h);
+          p.moveTo(x0 - 5, y);
+          p.lineTo(x0 + 5, y);
+          p.lineTo(x0, y + Math.min(8, h));
+          p.closePath();
+        } else {
+          var x1 = Math.max(self.x(stop), x0 + 2);
+          pathFor(colour, open ? 0.55 : 0.85).rect(x0, y, x1 - x0, h);
+        }
+      });
+      Object.keys(paths).forEach(function (key) {
+        target.fillStyle = paths[key].colour;
+        target.globalAlpha = paths[key].alpha;
+        target.fill(paths[key].path, "nonzero");
+      });
+      target.globalAlpha = 1;
     }
-    this.data.annotations.forEach(function (a) {
-      var stop = a.end_frame === null || a.end_frame === undefined ? self.data.frame + 1 : a.end_frame;
-      if (stop < self.start || a.start_frame > end) { return; }
-      var i = laneOf[a.code] !== undefined ? laneOf[a.code] : other;
-      var lane = self.data.lanes[i] || {};
-      var y = RULER + i * lh + 3;
-      var h = lh - 6;
-      if (a.subject === "adult") { h = h / 2; }
-      if (a.subject === "child") { y += h / 2; h = h / 2; }
-      var colour = lane.colourOf ? lane.colourOf(a) : (lane.colour || "#5b6b78");
-      var x0 = self.x(a.start_frame);
-      if (a.end_frame === a.start_frame) {
-        var p = pathFor(colour, 1);
-        p.rect(x0 - 1.5, y, 3, h);
-        p.moveTo(x0 - 5, y);
-        p.lineTo(x0 + 5, y);
-        p.lineTo(x0, y + Math.min(8, h));
-        p.closePath();
-      } else {
-        var x1 = Math.max(self.x(stop), x0 + 2);
-        pathFor(colour, a.end_frame === null ? 0.55 : 0.85).rect(x0, y, x1 - x0, h);
-      }
-    });
-    Object.keys(paths).forEach(function (key) {
-      g.fillStyle = paths[key].colour;
-      g.globalAlpha = paths[key].alpha;
-      g.fill(paths[key].path, "nonzero");
-    });
-    g.globalAlpha = 1;
+    // Finished events change only with the data, the zoom or the size: they are kept drawn
+    // on a canvas of their own, so moving the playhead redraws only what moves with it.
+    var lanesHeight = Math.max(1, this.data.lanes.length * lh);
+    var key = [width, ratio, lh, this.start, this.length].join(",");
+    var layer = this.eventLayer;
+    if (!layer || layer.key !== key || layer.annotations !== this.data.annotations || layer.lanes !== this.data.lanes) {
+      var off = layer ? layer.canvas : document.createElement("canvas");
+      off.width = Math.round(width * ratio);
+      off.height = Math.round(lanesHeight * ratio);
+      var og = off.getContext("2d");
+      og.setTransform(ratio, 0, 0, ratio, 0, -RULER * ratio);
+      og.clearRect(0, RULER, width, lanesHeight);
+      drawEvents(og, false);
+      this.eventLayer = { canvas: off, key: key, annotations: this.data.annotations, lanes: this.data.lanes };
+    }
+    g.drawImage(this.eventLayer.canvas, 0, RULER, width, lanesHeight);
+    drawEvents(g, true);
     var clipY = RULER + this.data.lanes.length * lh;
     this.data.clips.forEach(function (c, n) {
       if (c.out_frame < self.start || c.in_frame > end) { return; }
