@@ -189,7 +189,13 @@ def remeasure(
         )
     if row.revision != revision:
         raise StaleRevision("pair of regions", _read(row, film, {}))
-    if row.motion_state in ("queued", "running"):
+    under_way = [
+        j
+        for j in jobs.jobs_for(db, subject_id=film.id)
+        if j.kind == MOTION_JOB and j.state in (jobs.QUEUED, jobs.RUNNING)
+    ]
+    # A state left at queued or running by a job that has since given up does not block.
+    if row.motion_state in ("queued", "running") and under_way:
         raise Conflict("the motion is already being measured; it will show here when done")
     jobs.enqueue(
         db,

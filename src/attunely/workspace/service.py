@@ -636,25 +636,38 @@ def _version_ids(rows: Iterable[Annotation | Clip]) -> set[str]:
     return {r.scheme_version_id for r in rows if r.scheme_version_id}
 
 
+_READ_COLUMNS = [Annotation.__table__.c[name] for name in AnnotationRead.model_fields]
+
+
+def _annotation_rows(db: Session, film_id: str) -> list[AnnotationRead]:
+    """All the film's annotations, read as plain rows: a film may carry thousands, and
+    building an ORM object and re-validating each would cost most of the page's opening."""
+    rows = db.execute(
+        select(*_READ_COLUMNS)
+        .where(Annotation.film_id == film_id)
+        .order_by(Annotation.start_frame, Annotation.created_at)
+    ).mappings()
+    # The rows were validated when they were written.
+    subjects = {s.value: s for s in Subject}
+    return [
+        AnnotationRead.model_construct(**{**row, "subject": subjects[row["subject"]]})
+        for row in rows
+    ]
+
+
 def workspace(db: Session, *, actor: Actor, film_id: str) -> WorkspaceRead:
     """Everything marked on a film, with the schemes to code it; the opening is audited."""
     on = _on_film(db, actor=actor, film_id=film_id, action=Action.ANNOTATION_VIEW)
     schemes.ensure_default(db, actor=actor, team_id=on.team_id)
     current = schemes.current_versions(db, team_id=on.team_id)
-    annotations = list(
-        db.scalars(
-            select(Annotation)
-            .where(Annotation.film_id == on.film.id)
-            .order_by(Annotation.start_frame, Annotation.created_at)
-        )
-    )
+    annotations = _annotation_rows(db, on.film.id)
     clips = _clips(db, on.film.id)
     stills = list(
         db.scalars(
             select(Still).where(Still.film_id == on.film.id).order_by(Still.frame, Still.created_at)
         )
     )
-    older = _version_ids(annotations) | _version_ids(clips)
+    older = {a.scheme_version_id for a in annotations} | _version_ids(clips)
     older -= {v.id for v in current}
     _audit(db, actor=actor, on=on, action="workspace.open", kind="film", id_=on.film.id)
     return WorkspaceRead(
@@ -663,7 +676,7 @@ def workspace(db: Session, *, actor: Actor, film_id: str) -> WorkspaceRead:
         team_id=on.team_id,
         schemes=current,
         older_versions=schemes.versions_by_id(db, older),
-        annotations=[annotation_read(a) for a in annotations],
+        annotations=annotations,
         clips=[clip_read(c) for c in clips],
         stills=[still_read(s) for s in stills],
         helping_questions=[

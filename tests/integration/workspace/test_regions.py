@@ -121,6 +121,16 @@ def test_rerun_measures_motion_in_the_drawn_regions_and_seals_it(
     moved = put(desk, 1, child={"x": 0.5, "y": 0.5, "w": 0.5, "h": 0.5})
     assert moved.status_code == 200 and moved.json()["motion"]["current"] is False
 
+    # A state left at "running" by a job that gave up (a crash) does not block the next one.
+    row = db.get(FilmRegions, desk.film_id, populate_existing=True)
+    assert row is not None
+    row.motion_state = "running"
+    db.commit()
+    again = desk.client.post(
+        f"/api/films/{desk.film_id}/regions/motion?revision={moved.json()['revision']}"
+    )
+    assert again.status_code == 202, again.text
+
 
 class _Media:
     """Grey frames whose left half flickers and right half stays still."""
