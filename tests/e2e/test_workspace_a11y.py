@@ -191,6 +191,34 @@ def test_screenshots_at_tablet_and_laptop_sizes(
     guider: tuple[BrowserContext, Page], film_id: str, tmp_path: Path
 ) -> None:
     _, page = guider
+    # Something coded, a clip and the regions over the picture, so the pictures show them.
+    page.set_viewport_size(LAPTOP)
+    open_workspace(page, film_id)
+    page.click("#ws-fwd1")
+    assert shown(page, 30) == 30
+    page.keyboard.press("3")
+    page.keyboard.press("2")
+    page.keyboard.press("[")
+    page.keyboard.down("1")
+    for _ in range(20):
+        page.keyboard.press(".")
+    page.keyboard.up("1")
+    page.keyboard.press("]")
+    page.click("#ws-make-clip")
+    page.keyboard.type("Building together")
+    blur = "() => document.activeElement && document.activeElement.blur()"
+    page.evaluate(blur)
+    api(
+        page,
+        "PUT",
+        f"/api/films/{film_id}/regions",
+        data={
+            "revision": 0,
+            "adult": {"x": 0.05, "y": 0.15, "w": 0.45, "h": 0.8},
+            "child": {"x": 0.55, "y": 0.35, "w": 0.35, "h": 0.6},
+        },
+    )
+    saved(page)
     for name, viewport in (
         ("workspace-tablet-1280x800", TABLET),
         ("workspace-laptop-1440x900", LAPTOP),
@@ -199,6 +227,9 @@ def test_screenshots_at_tablet_and_laptop_sizes(
         open_workspace(page, film_id)
         page.click("#ws-fwd1")
         assert shown(page, 30) == 30
+        page.click("#ws-regions summary")
+        expect(page.locator(".ws-region-child")).to_be_visible()
+        page.evaluate(blur)
         widths = page.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
