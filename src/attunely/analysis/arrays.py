@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -30,7 +32,7 @@ def require_range(name: str, value: float, low: float, high: float) -> None:
         raise InvalidInput(f"{name} must be between {low} and {high}, not {value!r}", field=name)
 
 
-def require_mono(name: str, samples: npt.NDArray[np.floating], *, min_len: int = 0) -> F32:
+def require_mono(name: str, samples: npt.NDArray[np.floating[Any]], *, min_len: int = 0) -> F32:
     """Return `samples` as a contiguous 1-D float32 array, or raise InvalidInput."""
     array = np.asarray(samples)
     if array.ndim != 1:

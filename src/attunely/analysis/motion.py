@@ -142,7 +142,7 @@ def region_series(grid: MotionGrid, box: Box) -> F32:
         edges = np.arange(count + 1) / count
         lo = np.clip(edges[:-1], start, start + size)
         hi = np.clip(edges[1:], start, start + size)
-        return (hi - lo) * count
+        return ((hi - lo) * count).astype(np.float64)
 
     weights = np.outer(overlap(box.y, box.h, rows), overlap(box.x, box.w, cols))
     total = weights.sum()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from attunely.analysis.arrays import F32, HOP_S
 from attunely.analysis.media import U8, MediaSource
@@ -233,4 +234,5 @@ def _talk_series(speech: list[Segment], label: str, *, rate: float, n: int) -> F
     frames = segments_to_mask(speech, n_frames=round(n / rate / HOP_S) + 1, labels=(label,))
     # Pick the 10 ms frame under each motion sample.
     index = np.minimum((np.arange(n) / rate / HOP_S).astype(np.int64), frames.size - 1)
-    return frames[index].astype(np.float32)
+    picked: npt.NDArray[np.float32] = frames[index].astype(np.float32)
+    return picked

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,7 +57,7 @@ class _Column:
         self.data = np.full((6000, *tail), fill, dtype=dtype)
         self.fill = fill
 
-    def put(self, start: int, values: np.ndarray) -> None:
+    def put(self, start: int, values: npt.NDArray[Any]) -> None:
         end = start + values.shape[0]
         if end > self.data.shape[0]:
             grown = np.full(
@@ -68,7 +69,7 @@ class _Column:
             self.data = grown
         self.data[start:end] = values
 
-    def take(self, n: int) -> np.ndarray:
+    def take(self, n: int) -> npt.NDArray[Any]:
         return self.data[:n].copy()
 
 

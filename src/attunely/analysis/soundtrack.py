@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, require_positive
 from attunely.errors import InvalidInput
@@ -48,7 +50,7 @@ class Track:
         self._reserve(position)
         self.filled = position  # the buffer is zero-filled: the gap is silence
 
-    def append(self, samples: np.ndarray) -> None:
+    def append(self, samples: npt.NDArray[Any]) -> None:
         self._reserve(self.filled + samples.size)
         self._data[self.filled : self.filled + samples.size] = samples
         self.filled += samples.size

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 from attunely.analysis.arrays import F32, HOP_S, SAMPLE_RATE, gather_frames, require_positive
 
@@ -20,7 +21,8 @@ def band_edges(*, n_bands: int = 32, low_hz: float = 100.0, high_hz: float = 700
     mel = np.linspace(
         2595 * np.log10(1 + low_hz / 700), 2595 * np.log10(1 + high_hz / 700), n_bands + 1
     )
-    return (700 * (10 ** (mel / 2595) - 1)).astype(np.float32)
+    hz: npt.NDArray[np.float32] = (700 * (10 ** (mel / 2595) - 1)).astype(np.float32)
+    return hz
 
 
 def band_matrix(edges: F32) -> F32:

@@ -13,8 +13,10 @@ A positive lag means the second series (the adult) follows the first (the child)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from attunely.analysis.arrays import F32, F64, require_positive, require_range
 from attunely.errors import InvalidInput
@@ -73,7 +75,7 @@ class Synchrony:
     surrogates: int
 
 
-def _peak_z(a: F32, b: F32, *, starts: np.ndarray, win: int, max_lag: int) -> tuple[F64, F64]:
+def _peak_z(a: F32, b: F32, *, starts: npt.NDArray[Any], win: int, max_lag: int) -> tuple[F64, F64]:
     """Peak lagged correlation per window: returns (peak r (n_win,), lag in samples (n_win,))."""
     lags = np.arange(-max_lag, max_lag + 1)
     # Per-window statistics of a: centre it so b's mean drops out of the covariance.

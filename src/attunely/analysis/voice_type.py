@@ -23,9 +23,10 @@ soundtrack, so memory stays flat in film length.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from attunely.analysis.activity import CHUNK_FRAMES, Activity, estimate_noise
 from attunely.analysis.arrays import F32, F64, HOP_S, require_mono, require_positive, runs
@@ -164,14 +165,14 @@ class FrameFeatures:
 
     log_f0: F64
     cepstra: F32
-    voiced: np.ndarray
-    speech: np.ndarray
+    voiced: npt.NDArray[Any]
+    speech: npt.NDArray[Any]
 
 
 N_CEPSTRA = 12
 
 
-def cepstra_of(samples: np.ndarray) -> F32:
+def cepstra_of(samples: npt.NDArray[Any]) -> F32:
     """(n_frames, N_CEPSTRA) float32 spectral envelope of every 10 ms frame of `samples`.
 
     Log mel band powers floored at the noise, then a DCT: the classic cepstral envelope.
@@ -199,7 +200,7 @@ def features_from(*, cepstra: F32, activity: Activity) -> FrameFeatures:
     return FrameFeatures(np.log2(f0), cepstra[:n], voiced, speech)
 
 
-def frame_features(samples: np.ndarray, activity: Activity) -> FrameFeatures:
+def frame_features(samples: npt.NDArray[Any], activity: Activity) -> FrameFeatures:
     """Compute FrameFeatures for the speech frames of `samples` (16 kHz mono)."""
     return features_from(cepstra=cepstra_of(samples), activity=activity)
 
@@ -216,7 +217,9 @@ class EnvelopeModel:
         return cepstra @ self.weights + self.offset
 
 
-def fit_envelope(cepstra: F64, labels: np.ndarray, *, min_frames: int = 40) -> EnvelopeModel | None:
+def fit_envelope(
+    cepstra: F64, labels: npt.NDArray[Any], *, min_frames: int = 40
+) -> EnvelopeModel | None:
     """Two Gaussians with a shared diagonal variance (a linear discriminant).
 
     Parameters
@@ -244,7 +247,9 @@ def fit_envelope(cepstra: F64, labels: np.ndarray, *, min_frames: int = 40) -> E
     return EnvelopeModel(weights * scale, offset * scale + bias)
 
 
-def _logistic_1d(score: F64, labels: np.ndarray, *, iterations: int = 25) -> tuple[float, float]:
+def _logistic_1d(
+    score: F64, labels: npt.NDArray[Any], *, iterations: int = 25
+) -> tuple[float, float]:
     """Fit p(label=1) = sigmoid(a * score + b) by Newton's method; returns (a, b)."""
     x = np.stack((score, np.ones_like(score)), axis=1)
     y = labels.astype(np.float64)
@@ -261,7 +266,7 @@ def _logistic_1d(score: F64, labels: np.ndarray, *, iterations: int = 25) -> tup
     return float(theta[0]), float(theta[1])
 
 
-def viterbi_two_state(evidence: F64, *, switch_cost: float) -> np.ndarray:
+def viterbi_two_state(evidence: F64, *, switch_cost: float) -> npt.NDArray[Any]:
     """Most likely ADULT(0)/CHILD(1) path for per-frame log ratios, paying per switch.
 
     Parameters
@@ -325,7 +330,7 @@ class AcousticVoiceTypeClassifier:
         *,
         activity: Activity,
         features: FrameFeatures | None = None,
-        samples: np.ndarray | None = None,
+        samples: npt.NDArray[Any] | None = None,
     ) -> list[Segment]:
         """ADULT/CHILD segments from `features`, or from `samples` (the whole soundtrack)."""
         require_positive("switch_cost", self.switch_cost)
@@ -380,7 +385,9 @@ class AcousticVoiceTypeClassifier:
         return out
 
 
-def absorb_short_runs(path: np.ndarray, evidence: F64, *, min_frames: int) -> np.ndarray:
+def absorb_short_runs(
+    path: npt.NDArray[Any], evidence: F64, *, min_frames: int
+) -> npt.NDArray[Any]:
     """Remove speaker pieces shorter than `min_frames`, shortest first.
 
     The short piece and its neighbours are merged and the merged stretch takes the label its
@@ -411,7 +418,7 @@ def absorb_short_runs(path: np.ndarray, evidence: F64, *, min_frames: int) -> np
         out[lo:hi] = 1 if float(evidence[lo:hi].sum()) > 0 else 0
 
 
-def _labelled_runs(path: np.ndarray) -> list[tuple[int, tuple[int, int]]]:
+def _labelled_runs(path: npt.NDArray[Any]) -> list[tuple[int, tuple[int, int]]]:
     """[(label, (start, end))] for the constant runs of a 0/1 path."""
     found = [(1, r) for r in runs(path == 1)] + [(0, r) for r in runs(path == 0)]
     return sorted(found, key=lambda item: item[1][0])

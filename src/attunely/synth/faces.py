@@ -194,7 +194,8 @@ def _to_rgb(y: F64, u: F64, v: F64) -> U8:
     r = 1.164 * c + 1.596 * e
     g = 1.164 * c - 0.392 * d - 0.813 * e
     b = 1.164 * c + 2.017 * d
-    return np.clip(np.stack([r, g, b], axis=-1), 0, 255).astype(np.uint8)
+    rgb: npt.NDArray[np.uint8] = np.clip(np.stack([r, g, b], axis=-1), 0, 255).astype(np.uint8)
+    return rgb
 
 
 def draw_face_yuv(

@@ -10,6 +10,7 @@ from typing import Any
 
 import av
 import numpy as np
+import numpy.typing as npt
 
 from attunely.analysis.arrays import HOP_S, SAMPLE_RATE, require_positive
 from attunely.errors import InvalidInput
@@ -75,7 +76,7 @@ class SynthFilm:
     rois: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     looks: dict[str, dict[str, list[tuple[float, float]]]] | None = None
 
-    def frame_labels(self, n_frames: int) -> dict[str, np.ndarray]:
+    def frame_labels(self, n_frames: int) -> dict[str, npt.NDArray[Any]]:
         """Per 10 ms frame: is ADULT (resp. CHILD) speaking? (n_frames,) bool each."""
         labels = {ADULT: np.zeros(n_frames, dtype=bool), CHILD: np.zeros(n_frames, dtype=bool)}
         for seg in self.speech:
@@ -173,7 +174,7 @@ def _write_mp4(
     path: Path,
     spec: FilmSpec,
     script: Script,
-    soundtrack: np.ndarray,
+    soundtrack: npt.NDArray[Any],
     adult_left: bool,
     looks: dict[str, dict[str, list[tuple[float, float]]]] | None,
 ) -> None:

@@ -9,8 +9,10 @@ rule, so that the analysis' implementation is checked against it rather than aga
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from attunely.analysis.arrays import HOP_S, SAMPLE_RATE, runs
 from attunely.synth.script import ADULT, CHILD, Script
@@ -39,7 +41,9 @@ class TruthTurn:
     second_end: float
 
 
-def clip_segments(samples: np.ndarray, *, offset_s: float, speaker: str) -> list[TruthSegment]:
+def clip_segments(
+    samples: npt.NDArray[Any], *, offset_s: float, speaker: str
+) -> list[TruthSegment]:
     """Where a clean clip is audible: 10 ms frames above -40 dB of its peak, short gaps bridged."""
     hop = round(SAMPLE_RATE * HOP_S)
     n = samples.size // hop
