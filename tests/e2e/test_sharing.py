@@ -18,7 +18,7 @@ from attunely.app import create_app
 from attunely.config import Settings, reset_settings_cache
 from tests.support import media_files
 from tests.support.factories import World
-from tests.support.film_site import FilmSite, film_site, sign_in
+from tests.support.film_site import FilmSite, api, film_site, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -63,37 +63,34 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilmSite]:
         yield running
 
 
-def api(page: Page, method: str, path: str, **kwargs: Any) -> Any:
-    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
-    response = page.context.request.fetch(
-        path, method=method, headers={"X-CSRF-Token": token, **kwargs.pop("headers", {})}, **kwargs
-    )
-    assert response.ok, (method, path, response.status, response.text())
+def api_json(page: Page, method: str, path: str, **kwargs: Any) -> Any:
+    """Call the API as the signed-in page would; the JSON answer (None for 204)."""
+    response = api(page, method, path, **kwargs)
     return response.json() if response.status != 204 else None
 
 
 def ready_film_with_clip(page: Page, site: FilmSite) -> tuple[str, str]:
     data = media_files.normal_film(width=640, height=360, seconds=FRAMES / FPS)
-    session = api(
+    session = api_json(
         page,
         "POST",
         f"/api/cases/{site.case_id}/filming-sessions",
         data={"filmed_on": "2026-11-01", "setting": "home", "activity": "bath time"},
     )
-    upload = api(
+    upload = api_json(
         page,
         "POST",
         f"/api/filming-sessions/{session['id']}/uploads",
         data={"label": "Bath time", "size": len(data)},
     )
-    api(
+    api_json(
         page,
         "PUT",
         f"/api/uploads/{upload['id']}/parts/0",
         data=data,
         headers={"Content-Type": "application/octet-stream"},
     )
-    film = api(
+    film = api_json(
         page,
         "POST",
         f"/api/uploads/{upload['id']}/complete",
@@ -102,9 +99,9 @@ def ready_film_with_clip(page: Page, site: FilmSite) -> tuple[str, str]:
     deadline = time.monotonic() + 90
     while film["state"] == "processing" and time.monotonic() < deadline:
         time.sleep(0.3)
-        film = api(page, "GET", f"/api/films/{film['id']}")
+        film = api_json(page, "GET", f"/api/films/{film['id']}")
     assert film["state"] == "ready", film
-    clip = api(
+    clip = api_json(
         page,
         "POST",
         f"/api/films/{film['id']}/clips",
@@ -149,7 +146,7 @@ def test_share_a_clip_watch_it_without_an_account_then_revoke(
     deadline = time.monotonic() + 60
     status = ""
     while time.monotonic() < deadline:
-        shares = api(page, "GET", f"/api/films/{film_id}/shares")
+        shares = api_json(page, "GET", f"/api/films/{film_id}/shares")
         status = shares[0]["status"]
         if status != "rendering":
             break

@@ -15,13 +15,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.support import media_files
-from tests.support.film_site import FilmSite, film_site, sign_in
+from tests.support.film_site import FilmSite, api, film_site, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -66,16 +65,6 @@ UNLABELLED = """() => Array.from(document.querySelectorAll(
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilmSite]:
     with film_site(tmp_path_factory.mktemp("workspace")) as running:
         yield running
-
-
-def api(page: Page, method: str, path: str, **kwargs: Any) -> Any:
-    """Call the API as the signed-in page would (its cookie and anti-forgery token)."""
-    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
-    response = page.context.request.fetch(
-        path, method=method, headers={"X-CSRF-Token": token, **kwargs.pop("headers", {})}, **kwargs
-    )
-    assert response.ok, (method, path, response.status, response.text())
-    return response
 
 
 def upload_ready_film(page: Page, site: FilmSite) -> str:

@@ -19,7 +19,7 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, ViewportSize, expect
 
 from tests.e2e.test_workspace import open_workspace, saved, shown, upload_ready_film
-from tests.support.film_site import FilmSite, film_site, sign_in
+from tests.support.film_site import FilmSite, api, film_site, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -58,14 +58,10 @@ def guider(browser: Browser, site: FilmSite) -> Iterator[tuple[BrowserContext, P
     context.close()
 
 
-def api(page: Page, method: str, path: str, **kwargs: Any) -> Any:
-    """Call the API as the signed-in page would; the JSON answer."""
-    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
-    response = page.context.request.fetch(
-        path, method=method, headers={"X-CSRF-Token": token}, **kwargs
-    )
-    assert response.ok, (method, path, response.status, response.text())
-    return response.json()
+def api_json(page: Page, method: str, path: str, **kwargs: Any) -> Any:
+    """Call the API as the signed-in page would; the JSON answer (None for 204)."""
+    response = api(page, method, path, **kwargs)
+    return response.json() if response.status != 204 else None
 
 
 def serious(page: Page) -> list[str]:
@@ -115,9 +111,9 @@ def test_axe_finds_nothing_serious_on_the_workspace_pages(
     assert serious(page) == []
 
     # The film's own page, which leads to the workspace; the scheme and helping-question pages.
-    team_id = api(page, "GET", f"/api/films/{film_id}/workspace")["team_id"]
-    scheme_id = api(page, "GET", f"/api/teams/{team_id}/schemes")[0]["scheme_id"]
-    case_id = api(page, "GET", f"/api/films/{film_id}")["case_id"]
+    team_id = api_json(page, "GET", f"/api/films/{film_id}/workspace")["team_id"]
+    scheme_id = api_json(page, "GET", f"/api/teams/{team_id}/schemes")[0]["scheme_id"]
+    case_id = api_json(page, "GET", f"/api/films/{film_id}")["case_id"]
     for url in (
         f"/films/{film_id}",
         f"/teams/{team_id}/schemes",
@@ -167,7 +163,7 @@ def test_touch_and_hold_codes_two_states_at_one_instant(
     expect(page.locator(attentive)).to_have_attribute("aria-pressed", "false")
     expect(page.locator(deepening)).to_have_attribute("aria-pressed", "false")
     saved(page)
-    stored = api(page, "GET", f"/api/films/{film_id}/workspace")
+    stored = api_json(page, "GET", f"/api/films/{film_id}/workspace")
     coded = {(a["code"], a["start_frame"], a["end_frame"]) for a in stored["annotations"]}
     assert {("attentive", 30, 39), ("deepening", 30, 39)} <= coded
 
@@ -182,7 +178,7 @@ def test_touch_and_hold_codes_two_states_at_one_instant(
     page.locator(attentive).tap()
     expect(page.locator(attentive)).to_have_attribute("aria-pressed", "false")
     saved(page)
-    stored = api(page, "GET", f"/api/films/{film_id}/workspace")
+    stored = api_json(page, "GET", f"/api/films/{film_id}/workspace")
     coded = {(a["code"], a["start_frame"], a["end_frame"]) for a in stored["annotations"]}
     assert ("attentive", 39, 42) in coded
 
@@ -208,7 +204,7 @@ def test_screenshots_at_tablet_and_laptop_sizes(
     page.keyboard.type("Building together")
     blur = "() => document.activeElement && document.activeElement.blur()"
     page.evaluate(blur)
-    api(
+    api_json(
         page,
         "PUT",
         f"/api/films/{film_id}/regions",
@@ -247,7 +243,7 @@ def test_a_team_edits_its_scheme_and_codes_with_the_new_version(
 ) -> None:
     _, page = guider
     page.goto(f"/films/{film_id}/workspace")
-    team_id = api(page, "GET", f"/api/films/{film_id}/workspace")["team_id"]
+    team_id = api_json(page, "GET", f"/api/films/{film_id}/workspace")["team_id"]
     page.goto(f"/teams/{team_id}/schemes")
     page.locator("#schemes a", has_text="Edit").first.click()
     form = page.locator("#scheme-edit")
@@ -269,7 +265,7 @@ def test_a_team_edits_its_scheme_and_codes_with_the_new_version(
     new.locator("[data-name=behaviours]").fill("Puts the child's feeling into words")
     page.click("#se-save")
     expect(page.locator("#se-status")).to_have_text("Saved as version 2.")
-    versions = api(page, "GET", f"/api/teams/{team_id}/schemes")
+    versions = api_json(page, "GET", f"/api/teams/{team_id}/schemes")
     codes = {c["code"]: c for c in versions[0]["codes"]}
     assert versions[0]["version"] == 2
     assert codes["naming_feelings"]["type"] == "state" and codes["naming_feelings"]["key"] == "n"
@@ -284,7 +280,7 @@ def test_a_team_edits_its_scheme_and_codes_with_the_new_version(
     assert shown(page, 2) == 2
     page.keyboard.up("n")
     saved(page)
-    stored = api(page, "GET", f"/api/films/{film_id}/workspace")["annotations"]
+    stored = api_json(page, "GET", f"/api/films/{film_id}/workspace")["annotations"]
     assert [(a["code"], a["start_frame"], a["end_frame"]) for a in stored] == [
         ("naming_feelings", 0, 3)
     ]
@@ -314,7 +310,7 @@ def test_regions_drawn_on_the_picture_and_motion_measured_again(
     drag(0.55, 0.4, 0.9, 0.9)
     expect(page.locator("#ws-regions-status")).to_have_text("Regions saved.")
     expect(page.locator("#ws-regions-measure")).to_be_enabled()
-    stored = api(page, "GET", f"/api/films/{film_id}/regions")
+    stored = api_json(page, "GET", f"/api/films/{film_id}/regions")
     assert stored["adult"] == pytest.approx([0.1, 0.2, 0.3, 0.6], abs=0.02)
     assert stored["child"] == pytest.approx([0.55, 0.4, 0.35, 0.5], abs=0.02)
     assert stored["frame"] == 0
@@ -328,7 +324,7 @@ def test_regions_drawn_on_the_picture_and_motion_measured_again(
         "(r) => JSON.parse(document.getElementById('workspace').dataset.regions).revision > r",
         arg=stored["revision"],
     )
-    moved = api(page, "GET", f"/api/films/{film_id}/regions")
+    moved = api_json(page, "GET", f"/api/films/{film_id}/regions")
     assert moved["adult"][0] == pytest.approx(stored["adult"][0] + 0.01, abs=0.001)
 
     # Measured again by the server's own job; the panel says what was found.
@@ -336,7 +332,7 @@ def test_regions_drawn_on_the_picture_and_motion_measured_again(
     expect(page.locator("#ws-regions")).to_have_attribute("data-motion", "done", timeout=60_000)
     expect(page.locator("#ws-regions-status")).to_contain_text("Movement measured")
     expect(page.locator("#ws-regions-status")).to_contain_text("in these regions")
-    result = api(page, "GET", f"/api/films/{film_id}/regions/motion")
+    result = api_json(page, "GET", f"/api/films/{film_id}/regions/motion")
     assert result["regions"]["adult"] == moved["adult"]
     assert len(result["motion"]["adult"]) == 60  # 6 s at 10 a second
 
@@ -358,8 +354,8 @@ def test_a_clip_names_the_parents_helping_question(
     clip = page.locator("#ws-clips > li").first
     clip.locator(".ws-helping").select_option(label="How can I help him settle at bedtime?")
     saved(page)
-    question = api(page, "GET", f"/api/cases/{site.case_id}/helping-questions")[0]
-    clips = api(page, "GET", f"/api/films/{film_id}/workspace")["clips"]
+    question = api_json(page, "GET", f"/api/cases/{site.case_id}/helping-questions")[0]
+    clips = api_json(page, "GET", f"/api/films/{film_id}/workspace")["clips"]
     assert [c["helping_question_id"] for c in clips] == [question["id"]]
     page.reload()
     open_workspace(page, film_id)

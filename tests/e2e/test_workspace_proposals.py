@@ -15,14 +15,13 @@ import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from attunely.synth import FilmSpec, generate_film
 from attunely.workspace.analysis_view import apply_corrections, recount, segments_of
-from tests.support.film_site import FilmSite, film_site, sign_in
+from tests.support.film_site import FilmSite, api, film_site, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -34,16 +33,6 @@ SECONDS = 120
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FilmSite]:
     with film_site(tmp_path_factory.mktemp("proposals")) as running:
         yield running
-
-
-def api(page: Page, method: str, path: str, **kwargs: Any) -> Any:
-    """Call the API as the signed-in page would (its cookie and anti-forgery token)."""
-    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
-    response = page.context.request.fetch(
-        path, method=method, headers={"X-CSRF-Token": token, **kwargs.pop("headers", {})}, **kwargs
-    )
-    assert response.ok, (method, path, response.status, response.text())
-    return response
 
 
 def upload_film(page: Page, site: FilmSite, data: bytes) -> str:

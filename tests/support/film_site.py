@@ -13,10 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
-from playwright.sync_api import Page, expect
+from playwright.sync_api import APIResponse, Page, expect
 
 from attunely.app import create_app
 from attunely.config import Settings, reset_settings_cache
@@ -125,3 +126,13 @@ def write_y4m(path: Path, *, width: int = 320, height: int = 240, fps: int = 30)
                 plane = yuv.planes[index]
                 rows = np.frombuffer(bytes(plane), dtype=np.uint8).reshape(h, plane.line_size)
                 out.write(rows[:, :w].tobytes())
+
+
+def api(page: Page, method: str, path: str, **kwargs: Any) -> APIResponse:
+    """Call the API as the signed-in page would (its cookie and anti-forgery token)."""
+    token = page.locator("meta[name=csrf-token]").get_attribute("content") or ""
+    response = page.context.request.fetch(
+        path, method=method, headers={"X-CSRF-Token": token, **kwargs.pop("headers", {})}, **kwargs
+    )
+    assert response.ok, (method, path, response.status, response.text())
+    return response

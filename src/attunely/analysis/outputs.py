@@ -19,6 +19,7 @@ from attunely.analysis.motion import Box
 from attunely.analysis.people import PersonTrack
 from attunely.analysis.pipeline import AnalysisResult, PeopleResult
 from attunely.analysis.segments import ADULT, CHILD
+from attunely.analysis.synchrony import Synchrony
 
 SCHEMA = "attunely.analysis"
 SCHEMA_VERSION = 2
@@ -77,6 +78,33 @@ def faces_json(people: PeopleResult | None) -> dict[str, Any] | None:
         },
         "yaw_meaning": "head turn in the picture: -1 towards its left, 0 facing the camera, "
         "1 towards its right; facing_other: turned towards the other person",
+    }
+
+
+def synchrony_json(sync: Synchrony | None) -> dict[str, Any] | None:
+    """Return the `synchrony` section of analysis.json (None when it could not be measured)."""
+    if sync is None:
+        return None
+    return {
+        "method": "windowed lagged cross-correlation, Fisher z, segment-shuffled surrogates",
+        "window_s": _r(sync.window_s),
+        "max_lag_s": sync.max_lag_s,
+        "surrogates": sync.surrogates,
+        "mean_z": _r(sync.mean_z),
+        "surrogate_mean_z": _r(sync.surrogate_mean_z),
+        "threshold_z": _r(sync.threshold_z),
+        "p_value": _r(sync.p_value, 4),
+        "windows": [
+            {
+                "start": _r(w.start),
+                "end": _r(w.end),
+                "peak_r": _r(w.peak_r),
+                "lag_s": _r(w.lag_s, 2),
+                "z": _r(w.z),
+                "above_chance": w.above_chance,
+            }
+            for w in sync.windows
+        ],
     }
 
 
@@ -225,29 +253,7 @@ def to_json(result: AnalysisResult, *, film_name: str) -> dict[str, Any]:
                 "child": [[_r(a), _r(b), _r(p, 4)] for a, b, p in motion.child_bursts],
             },
         },
-        "synchrony": None
-        if sync is None
-        else {
-            "method": "windowed lagged cross-correlation, Fisher z, segment-shuffled surrogates",
-            "window_s": _r(sync.window_s),
-            "max_lag_s": sync.max_lag_s,
-            "surrogates": sync.surrogates,
-            "mean_z": _r(sync.mean_z),
-            "surrogate_mean_z": _r(sync.surrogate_mean_z),
-            "threshold_z": _r(sync.threshold_z),
-            "p_value": _r(sync.p_value, 4),
-            "windows": [
-                {
-                    "start": _r(w.start),
-                    "end": _r(w.end),
-                    "peak_r": _r(w.peak_r),
-                    "lag_s": _r(w.lag_s, 2),
-                    "z": _r(w.z),
-                    "above_chance": w.above_chance,
-                }
-                for w in sync.windows
-            ],
-        },
+        "synchrony": synchrony_json(sync),
         "moments": [moment_json(i, m) for i, m in enumerate(result.moments)],
         "strength_meaning": STRENGTH_MEANING,
         "timings_s": result.timings_s,

@@ -15,6 +15,7 @@ import numpy as np
 
 from attunely.analysis.media import open_media
 from attunely.analysis.motion import Box, motion_grid, region_series, resample
+from attunely.analysis.outputs import synchrony_json
 from attunely.analysis.synchrony import synchrony
 from attunely.audit import service as audit
 from attunely.db import unit_of_work, utcnow
@@ -73,29 +74,7 @@ def measure(media: Any, adult: Box, child: Box) -> tuple[dict[str, Any], str]:
             "adult": [_r(v, 4) for v in np.asarray(series["adult"]).tolist()],
             "child": [_r(v, 4) for v in np.asarray(series["child"]).tolist()],
         },
-        "synchrony": None
-        if sync is None
-        else {
-            "method": "windowed lagged cross-correlation, Fisher z, segment-shuffled surrogates",
-            "window_s": _r(sync.window_s),
-            "max_lag_s": sync.max_lag_s,
-            "surrogates": sync.surrogates,
-            "mean_z": _r(sync.mean_z),
-            "surrogate_mean_z": _r(sync.surrogate_mean_z),
-            "threshold_z": _r(sync.threshold_z),
-            "p_value": _r(sync.p_value, 4),
-            "windows": [
-                {
-                    "start": _r(w.start),
-                    "end": _r(w.end),
-                    "peak_r": _r(w.peak_r),
-                    "lag_s": _r(w.lag_s, 2),
-                    "z": _r(w.z),
-                    "above_chance": w.above_chance,
-                }
-                for w in sync.windows
-            ],
-        },
+        "synchrony": synchrony_json(sync),
         "note": note,
     }
     return document, note
